@@ -1,0 +1,5 @@
+import type { CommandModule } from 'yargs';
+
+// Every `condense` command, in the order --help lists them. Add new commands here.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- yargs command modules differ in their argv types
+export const commands: CommandModule<any, any>[] = [];

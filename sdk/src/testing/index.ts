@@ -1,0 +1,2 @@
+// Conformance suites for plugin authors (run them in vitest).
+export {};
