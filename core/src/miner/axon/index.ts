@@ -1,0 +1,1 @@
+export { createAxon, type Axon, type AxonOptions } from './create-axon.js';

@@ -1,0 +1,1 @@
+export { loadHotkey, type WalletLocation } from './load-hotkey.js';
