@@ -1,2 +1,2 @@
 // Conformance suites for plugin authors (run them in vitest).
-export {};
+export * from './store-conformance.js';
