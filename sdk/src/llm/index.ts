@@ -1,2 +1,8 @@
 // LLM toolkit: model loading, tokenization, ONNX graph building and sessions, KV utilities.
-export {};
+export * from './types.js';
+export { parseDecoderConfig } from './config.js';
+export * from './safetensors.js';
+export * from './checkpoint.js';
+export * from './rope.js';
+export * from './seeded-random.js';
+export * from './test-model.js';
