@@ -9,6 +9,7 @@ export * from './kv-cache.js';
 export * from './tier.js';
 export * from './compressor.js';
 export * from './artifact-store.js';
+export * from './store-helpers.js';
 export * from './tokens.js';
 export * from './plugin.js';
 export * from './float16.js';
