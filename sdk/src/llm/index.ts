@@ -6,3 +6,4 @@ export * from './checkpoint.js';
 export * from './rope.js';
 export * from './seeded-random.js';
 export * from './test-model.js';
+export * from './reference-forward.js';
