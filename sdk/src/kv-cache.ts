@@ -35,7 +35,8 @@ export function layerElements(shape: KvShape): number {
  * malformed cache fails here rather than as a corrupt file at the validator.
  */
 export function createKvCache(shape: KvShape, data: readonly KvLayer[]): KvCache {
-  for (const [k, v] of Object.entries(shape)) {
+  const { layers, kvHeads, tokens, headDim } = shape;
+  for (const [k, v] of Object.entries({ layers, kvHeads, tokens, headDim })) {
     if (!Number.isInteger(v) || v < 0) throw new RangeError(`KvCache.${k} must be a non-negative integer, got ${v}`);
   }
   if (data.length !== shape.layers) throw new RangeError(`KvCache has ${data.length} layers of data, shape says ${shape.layers}`);
@@ -47,5 +48,5 @@ export function createKvCache(shape: KvShape, data: readonly KvLayer[]): KvCache
       }
     }
   });
-  return { ...shape, data };
+  return { layers, kvHeads, tokens, headDim, data };
 }
