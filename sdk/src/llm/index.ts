@@ -7,3 +7,5 @@ export * from './rope.js';
 export * from './seeded-random.js';
 export * from './test-model.js';
 export * from './reference-forward.js';
+export * from './tokenizer.js';
+export * from './onnx/index.js';
