@@ -7,7 +7,11 @@ const u32 = new Uint32Array(f32.buffer);
 /** Converts one float32 to half-float bits, rounding to nearest even (as numpy's astype). */
 export function toHalf(value: number): number {
   f32[0] = value;
-  const x = u32[0];
+  return bitsToHalf(u32[0]);
+}
+
+/** float32 bit pattern -> half bits; the hot loop of `float32ToHalf`. */
+function bitsToHalf(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
@@ -42,7 +46,8 @@ export function fromHalf(h: number): number {
 
 /** Converts a float32 array into half-float bits, writing into `out` (allocated if absent). */
 export function float32ToHalf(src: Float32Array, out = new Uint16Array(src.length)): Uint16Array {
-  for (let i = 0; i < src.length; i++) out[i] = toHalf(src[i]);
+  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
+  for (let i = 0; i < bits.length; i++) out[i] = bitsToHalf(bits[i]);
   return out;
 }
 
