@@ -1,14 +1,12 @@
-import { execFile } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeNpy, parseNpyHeader, systemClock, silentLogger } from '@neural-condense/sdk';
 import { collectExpired } from '../src/store/ttl-gc.js';
 import { makeContext, postJson, startTestBackend, type TestBackend } from './helpers/backend.js';
+import { numpyLoad } from './helpers/python.js';
 import { loadMistralTokenizer, TEST_SHAPE, testValue } from './helpers/test-compressor.js';
 
-const run = promisify(execFile);
 const MODEL = 'mistralai/Mistral-7B-Instruct-v0.2';
 
 describe('backend end to end (test compressor, local store, research tier)', () => {
@@ -57,11 +55,7 @@ describe('backend end to end (test compressor, local store, research tier)', () 
     const bytes = new Uint8Array(await (await fetch(res.body.compressed_kv_url as string)).arrayBuffer());
     const file = join(backend.dir, 'download.npy');
     await writeFile(file, bytes);
-    const script =
-      'import sys, json, numpy as np; a = np.load(sys.argv[1], allow_pickle=False); f = a.astype(np.float32); ' +
-      'print(json.dumps({"dtype": a.dtype.str, "shape": list(a.shape), "sum": float(f.sum()), "element": float(f[1,1,0,1,5,3])}))';
-    const { stdout } = await run('python3', ['-c', script, file]);
-    const { dtype, shape, sum, element } = JSON.parse(stdout) as { dtype: string; shape: number[]; sum: number; element: number };
+    const { dtype, shape, sum, elements: [element] } = await numpyLoad(file, [[1, 1, 0, 1, 5, 3]]);
     const npy = decodeNpy(bytes);
     expect(dtype).toBe('<f2');
     expect(shape).toEqual(npy.shape);
