@@ -20,6 +20,10 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', '**/*.cjs', 'bench/**/*.js', 'scripts/**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['process', 'console', 'Buffer', 'URL', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'performance', 'global', 'globalThis', 'fetch', 'AbortController', 'TextDecoder', 'TextEncoder', 'module', 'require', '__dirname'].map((g) => [g, 'readonly']),
+      ),
+    },
   },
 );
