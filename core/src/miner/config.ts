@@ -39,6 +39,10 @@ export const minerConfigSchema = z
         externalPort: z.number().int().min(1).max(65535).optional(),
         /** Largest request body accepted, bytes. */
         maxBodyBytes: z.number().int().positive().default(1_000_000),
+        /** TextCompressProtocol forwards running at once; more wait, highest stake first. */
+        concurrency: z.number().int().positive().default(2),
+        /** Forwards that may wait; beyond this the lowest-stake waiter gets 503 (bittensor's maxsize 10). */
+        maxQueued: z.number().int().min(0).default(10),
       })
       .prefault({}),
     /** --miner.backend_host/--miner.backend_port: forward to a remote backend instead of in-process. */

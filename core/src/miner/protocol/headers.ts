@@ -55,7 +55,10 @@ function headerSafe(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?');
 }
 
-function terminalToHeaders(info: Partial<TerminalInfo>, prefix: string, out: Record<string, string>): void {
+/** Terminal info as typed values or raw header strings. */
+export type TerminalLike = Partial<Record<keyof TerminalInfo, string | number | bigint | null>>;
+
+function terminalToHeaders(info: TerminalLike, prefix: string, out: Record<string, string>): void {
   for (const key of TERMINAL_KEYS) {
     const value = info[key];
     if (value === null || value === undefined) continue;
@@ -67,7 +70,7 @@ function terminalToHeaders(info: Partial<TerminalInfo>, prefix: string, out: Rec
  * `Synapse.to_headers` of a reply: `name`, `timeout`, `computed_body_hash` and one
  * `bt_header_axon_*` / `bt_header_dendrite_*` per non-null terminal field.
  */
-export function synapseToHeaders(synapse: Pick<Synapse, 'name' | 'timeout' | 'computed_body_hash'> & { axon: Partial<TerminalInfo>; dendrite: Partial<TerminalInfo> }): Record<string, string> {
+export function synapseToHeaders(synapse: Pick<Synapse, 'name' | 'timeout' | 'computed_body_hash'> & { axon: TerminalLike; dendrite: TerminalLike }): Record<string, string> {
   const out: Record<string, string> = {};
   if (synapse.name) out.name = synapse.name;
   out.timeout = pyFloat(synapse.timeout);
