@@ -43,19 +43,28 @@ export function normalizeBaseUrl(url: string, setting: string): string {
 /** What an anonymous HEAD of a stored object answered. */
 export interface AnonymousHeadResult {
   status: number;
-  /** Content-Length of the final response (after redirects), when sent. */
+  /** Content-Length of the response, when sent. */
   contentLength: number | undefined;
   /** Vendor error code header when present (`x-ms-error-code`, `x-amz-error-code`, ...). */
   errorCode: string | undefined;
+  /** `Location` of a 3xx answer. */
+  location: string | undefined;
 }
 
-/** HEAD without credentials, following redirects, as the validator's HTTP client does. */
-export async function headAnonymously(url: string, options: { signal?: AbortSignal; fetch?: typeof fetch } = {}): Promise<AnonymousHeadResult> {
-  const res = await (options.fetch ?? fetch)(url, { method: 'HEAD', redirect: 'follow', signal: options.signal });
+/**
+ * HEAD without credentials. By default it does not follow redirects, like the validator:
+ * it sends `aiohttp.ClientSession.head(url)` (whose `allow_redirects` defaults to False)
+ * and rejects any status but 200, so a redirecting URL fails there.
+ */
+export async function headAnonymously(
+  url: string,
+  options: { signal?: AbortSignal; fetch?: typeof fetch; followRedirects?: boolean } = {},
+): Promise<AnonymousHeadResult> {
+  const res = await (options.fetch ?? fetch)(url, { method: 'HEAD', redirect: options.followRedirects ? 'follow' : 'manual', signal: options.signal });
   await res.body?.cancel();
   const length = res.headers.get('content-length');
   const errorCode = res.headers.get('x-ms-error-code') ?? res.headers.get('x-amz-error-code') ?? res.headers.get('x-error-code') ?? undefined;
-  return { status: res.status, contentLength: length === null ? undefined : Number(length), errorCode };
+  return { status: res.status, contentLength: length === null ? undefined : Number(length), errorCode, location: res.headers.get('location') ?? undefined };
 }
 
 /** How a store writes, addresses and removes its start-up probe object. */
@@ -72,6 +81,8 @@ export interface PublicReadProbe {
   remove(key: string): Promise<void>;
   /** Extra advice for a non-200 anonymous HEAD (how to make the target public). */
   advice(result: AnonymousHeadResult): string;
+  /** Accept a redirect chain ending in 200 (only for validators known to follow redirects on HEAD). Default false. */
+  followRedirects?: boolean;
   fetch?: typeof fetch;
 }
 
@@ -89,9 +100,15 @@ export async function probePublicRead(probe: PublicReadProbe): Promise<void> {
     }
     let result: AnonymousHeadResult;
     try {
-      result = await headAnonymously(url, { fetch: probe.fetch });
+      result = await headAnonymously(url, { fetch: probe.fetch, followRedirects: probe.followRedirects });
     } catch (err) {
       throw new ConfigError(probe.setting, `[${probe.store}] anonymous HEAD of ${url} failed (${(err as Error).message}); check publicBaseUrl`);
+    }
+    if (result.status >= 300 && result.status < 400) {
+      throw new ConfigError(
+        probe.setting,
+        `[${probe.store}] anonymous HEAD of ${url} answered ${result.status} (redirect to ${result.location ?? '?'}). The validator's HEAD does not follow redirects and requires 200, so every answer would score zero. ${probe.advice(result)}`,
+      );
     }
     if (result.status !== 200) {
       throw new ConfigError(
