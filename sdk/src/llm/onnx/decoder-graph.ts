@@ -11,7 +11,7 @@ import type { ElemType } from './proto.js';
 // transposed copy.
 
 /** Bumped whenever the graph this file writes changes, so cached graphs are rebuilt. */
-export const DECODER_GRAPH_VERSION = 1;
+export const DECODER_GRAPH_VERSION = 2;
 
 /** Graph element type: fp32 (CPU, exact) or fp16 (CUDA, WebGPU). */
 export type GraphDtype = 'float32' | 'float16';
@@ -300,7 +300,11 @@ class DecoderOps {
       g.output(out, prefillNames.queryWindow(l), 'float32', [1, H, 'window', D]);
     }
     if (queryStats) {
-      const x = g.op('Transpose', [this.toFloat32(g.op('Slice', [qHeads, g.int64([queryStats.skipFirst]), end, g.int64([0])]))], { perm: [1, 0, 2] }); // [H, N, D]
+      // A prompt no longer than skipFirst would leave zero rows, which crashes onnxruntime's
+      // reductions; start at most at the last row (the engine returns zeros for that case).
+      const seqMinus1 = g.op('Sub', [g.op('Slice', [g.op('Shape', [qHeads]), g.int64([0]), g.int64([1])]), g.int64([1])]);
+      const start = g.op('Min', [g.int64([queryStats.skipFirst]), seqMinus1]);
+      const x = g.op('Transpose', [this.toFloat32(g.op('Slice', [qHeads, start, end, g.int64([0])]))], { perm: [1, 0, 2] }); // [H, N, D]
       const mean = g.op('ReduceMean', [x, g.int64([1])], { keepdims: 1 }); // [H, 1, D]
       const centred = g.op('Sub', [x, mean]);
       const n = g.op('Cast', [g.op('Gather', [g.op('Shape', [x]), g.int64Scalar(1)], { axis: 0 })], { to: 1 });
