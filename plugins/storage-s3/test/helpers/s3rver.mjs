@@ -108,7 +108,8 @@ async function pendingUploads(uploadsDir) {
   return uploads;
 }
 
-async function rawKeys(directory, bucket, prefix) {
+/** Every key s3rver holds in `directory` for `bucket` under `prefix`: objects and pending multipart uploads. */
+export async function rawKeys(directory, bucket, prefix = '') {
   const root = join(directory, bucket);
   const keys = [];
   const entries = await readdir(root, { recursive: true }).catch(() => []);
