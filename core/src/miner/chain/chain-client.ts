@@ -190,7 +190,15 @@ export class ChainClient {
   /** Runs one chain call under the call timeout. */
   async call<T>(what: string, run: () => Promise<T>): Promise<T> {
     if (!this.provider.isConnected) throw new ChainError('disconnected', `chain call '${what}': not connected to ${this.endpoint} (reconnecting)`);
-    return withTimeout(run(), this.options.callTimeoutMs, what);
+    try {
+      return await withTimeout(run(), this.options.callTimeoutMs, what);
+    } catch (error) {
+      if (error instanceof ChainError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      // The socket dropped under the call: the same answer as calling while disconnected.
+      if (/disconnected from|not connected/i.test(message)) throw new ChainError('disconnected', `chain call '${what}': ${message} (reconnecting)`, { cause: error });
+      throw error;
+    }
   }
 
   /** A storage map read in chunks of keys, each chunk under the call timeout. */

@@ -4,7 +4,7 @@ import type { GenericExtrinsic } from '@polkadot/types';
 import type { DecoratedMeta } from '@polkadot/types/metadata/decorate/types';
 import type { Codec } from '@polkadot/types/types';
 import { unwrapStorageType } from '@polkadot/types/util';
-import { compactStripLength, compactToU8a, stringCamelCase, u8aConcat, u8aToHex, bnToU8a } from '@polkadot/util';
+import { compactStripLength, compactToU8a, hexToU8a, stringCamelCase, u8aConcat, u8aToHex, bnToU8a } from '@polkadot/util';
 import { blake2AsU8a, signatureVerify } from '@polkadot/util-crypto';
 import { SUBTENSOR_SIGNED_EXTENSIONS } from '../chain/signed-extensions.js';
 import { loadRuntimeBlob, type ChainShape, type RuntimeBlob } from './metadata-blobs.js';
@@ -74,9 +74,10 @@ export interface ChainStateOptions {
 /**
  * The state of a tiny Subtensor: real runtime metadata, a storage map whose values are
  * SCALE-encoded through @polkadot/types, a block list, and `serve_axon` applied to the
- * state exactly as the pallet validates it. Emits `block` for each new block.
+ * state exactly as the pallet validates it. Emits `block` for each new block and `changed`
+ * when a test or the devnet command edits neurons or limits between blocks.
  */
-export class ChainState extends EventEmitter<{ block: [number] }> {
+export class ChainState extends EventEmitter<{ block: [number]; changed: [] }> {
   readonly blob: RuntimeBlob;
   readonly registry = new TypeRegistry();
   readonly metadata: Metadata;
@@ -136,7 +137,8 @@ export class ChainState extends EventEmitter<{ block: [number] }> {
   read(section: string, method: string, args: unknown[]): Codec | undefined {
     const entry = this.entry(section, method);
     const raw = this.storage.get(u8aToHex(compactStripLength(entry(...args))[1]));
-    return raw === undefined ? undefined : this.registry.createType(unwrapStorageType(this.registry, entry.meta.type), raw);
+    // Bytes, not the hex string: createType reads a hex string as a big-endian number.
+    return raw === undefined ? undefined : this.registry.createType(unwrapStorageType(this.registry, entry.meta.type), hexToU8a(raw));
   }
 
   /** Raw storage value by key; System.Events of an older block when `at` names one. */
@@ -169,6 +171,7 @@ export class ChainState extends EventEmitter<{ block: [number] }> {
     const uid = list.length;
     list.push(neuron.hotkey);
     this.placeNeuron(netuid, uid, neuron);
+    this.emit('changed');
     return uid;
   }
 
@@ -182,6 +185,7 @@ export class ChainState extends EventEmitter<{ block: [number] }> {
     this.write('subtensorModule', 'axons', [netuid, old], undefined);
     list[uid] = neuron.hotkey;
     this.placeNeuron(netuid, uid, neuron);
+    this.emit('changed');
   }
 
   /** Sets a hotkey's stake in TAO on the subnet. */
@@ -193,17 +197,20 @@ export class ChainState extends EventEmitter<{ block: [number] }> {
     } else {
       this.write('subtensorModule', 'totalHotkeyAlpha', [hotkey, netuid], rao);
     }
+    this.emit('changed');
   }
 
   /** Post-dTAO: a hotkey's root (netuid 0) stake in TAO, weighted by `TaoWeight` into subnet stake. */
   setRootStake(hotkey: string, stakeTao: number): void {
     if (this.shape !== 'post-dtao') throw new Error('root stake is a post-dTAO concept');
     this.write('subtensorModule', 'totalHotkeyAlpha', [hotkey, 0], taoToRao(stakeTao));
+    this.emit('changed');
   }
 
   /** Sets `ServingRateLimit(netuid)` in blocks. */
   setServingRateLimit(netuid: number, blocks: number): void {
     this.write('subtensorModule', 'servingRateLimit', [netuid], blocks);
+    this.emit('changed');
   }
 
   /** Produces `count` empty blocks. */

@@ -79,7 +79,11 @@ export function subscriptionMethods(state: ChainState): Record<string, Subscript
       const send = (): void => notify({ block: state.bestHash, changes: ((keys as Hex[] | undefined) ?? []).map((k) => [k, state.getStorage(k)]) });
       send();
       state.on('block', send);
-      return () => state.off('block', send);
+      state.on('changed', send);
+      return () => {
+        state.off('block', send);
+        state.off('changed', send);
+      };
     },
   };
   const runtime: Subscription = {
