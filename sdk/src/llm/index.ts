@@ -9,3 +9,6 @@ export * from './test-model.js';
 export * from './reference-forward.js';
 export * from './tokenizer.js';
 export * from './onnx/index.js';
+export * from './cache-dirs.js';
+export * from './builtin-model.js';
+export * from './model-resolver.js';
