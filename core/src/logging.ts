@@ -7,8 +7,11 @@ export interface LoggingOptions {
   destination?: NodeJS.WritableStream;
 }
 
-/** Structured JSON logs (pino). Key material and contexts are never logged. */
+/**
+ * Structured JSON logs (pino) on stderr, so commands whose stdout is data (`compress`,
+ * `store gc`, `query`) stay pipeable. Key material and contexts are never logged.
+ */
 export function createLogger(options: LoggingOptions = {}): Logger & PinoLogger {
   const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
-  return options.destination ? pino({ level, base: { app: 'condense' } }, options.destination) : pino({ level, base: { app: 'condense' } });
+  return pino({ level, base: { app: 'condense' } }, options.destination ?? pino.destination(2));
 }

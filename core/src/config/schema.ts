@@ -63,7 +63,8 @@ export const configSchema = z
       .prefault({}),
     /** Models, built graphs and local artifacts live here. */
     cacheDir: z.string().optional(),
-    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
+    /** Log level; default `$LOG_LEVEL` or `info`. */
+    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional() }).strict().prefault({}),
     miner: minerConfigSchema,
   })
   .strict();
