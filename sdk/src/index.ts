@@ -14,3 +14,4 @@ export * from './tokens.js';
 export * from './plugin.js';
 export * from './float16.js';
 export * from './npy/index.js';
+export * from './press/index.js';
