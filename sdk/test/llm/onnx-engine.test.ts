@@ -170,6 +170,24 @@ describe('providers', () => {
   });
 });
 
+describe('projections', () => {
+  it('MatMul + Transpose projections (the measured alternative to Gemm transB) match the reference too, with q/k/v bias', async () => {
+    const dir = join(root, 'qwen2');
+    await writeTestModel(dir, TEST_MODELS.qwen2Bias);
+    const ck = await loadCheckpoint(dir);
+    const engine = await createOnnxPrefillEngine({ checkpoint: ck, cacheDir: join(root, 'cache-mm'), attention: 'plain', projection: 'matmul' });
+    const got = await engine.prefill({ inputIds: input });
+    await engine.close();
+    const model = decodeModel(await readFile(engine.graph.modelPath));
+    expect(model.graph.node.some((n) => n.op_type === 'Gemm')).toBe(false);
+    const want = await (await ReferencePrefillEngine.fromCheckpoint(ck)).prefill({ inputIds: input });
+    for (let l = 0; l < want.layers.length; l++) {
+      expect(maxAbsDiff(got.layers[l].key as Float32Array, want.layers[l].key as Float32Array)).toBeLessThanOrEqual(1e-4);
+      expect(maxAbsDiff(got.layers[l].value as Float32Array, want.layers[l].value as Float32Array)).toBeLessThanOrEqual(1e-4);
+    }
+  });
+});
+
 describe('requests', () => {
   it('serves extras outside the main graph from a variant, and a narrower query window from a wider graph', async () => {
     const engine = await createOnnxPrefillEngine({ checkpoint, cacheDir: join(root, 'cache-var'), attention: 'plain', extras: { queryWindow: 16 } });

@@ -36,6 +36,11 @@ export interface DecoderGraphOptions {
   lastLogits?: boolean;
   /** Rows of the RoPE cos/sin tables, i.e. the longest prefill the graph accepts. */
   maxPositions: number;
+  /**
+   * How a Linear is written: `gemm` (default) is Gemm(transB=1) on the stored [out, in]
+   * weight; `matmul` is MatMul with a Transpose of the weight (kept for measurement).
+   */
+  projection?: 'gemm' | 'matmul';
 }
 
 /** Supplies initializers: checkpoint weights (by Hugging Face name) and tensors the builder computes. */
@@ -197,9 +202,14 @@ class DecoderOps {
 
   /** x [S, in] times the HF Linear weight [out, in] (+ bias). */
   linear(x: string, weightName: string, biasName?: string): string {
-    const inputs = [x, this.w.weight(weightName)];
-    if (biasName) inputs.push(this.w.weight(biasName));
-    return this.g.op('Gemm', inputs, { transB: 1 });
+    const { g, w } = this;
+    if (this.o.projection === 'matmul') {
+      const y = g.op('MatMul', [x, g.op('Transpose', [w.weight(weightName)], { perm: [1, 0] })]);
+      return biasName ? g.op('Add', [y, w.weight(biasName)]) : y;
+    }
+    const inputs = [x, w.weight(weightName)];
+    if (biasName) inputs.push(w.weight(biasName));
+    return g.op('Gemm', inputs, { transB: 1 });
   }
 
   /** Rotary embedding of t [S, heads, D] (HF rotate_half convention). */

@@ -24,6 +24,8 @@ export interface OnnxPrefillEngineOptions {
   attention?: 'auto' | AttentionKind;
   /** Longest prefill in tokens (RoPE table rows). Default min(max_position_embeddings, 16384). */
   maxPositions?: number;
+  /** How projections are written (see DecoderGraphOptions.projection); default `gemm`. */
+  projection?: 'gemm' | 'matmul';
   /** Directory for built graphs (`<cacheDir>/graphs/<key>/`). */
   cacheDir: string;
   logger?: Logger;
@@ -53,7 +55,8 @@ export async function createOnnxPrefillEngine(options: OnnxPrefillEngineOptions)
   const extras = normaliseExtras(options.extras ?? {});
   const attention = await chooseAttention(options.attention ?? 'auto', config, provider, dtype, extras);
   const maxPositions = options.maxPositions ?? Math.min(config.maxPositionEmbeddings, 16384);
-  const engine = new Engine(checkpoint, { provider, dtype, attention, maxPositions, cacheDir: options.cacheDir, logger, progress: options.progress ?? silentProgress });
+  const projection = options.projection ?? 'gemm';
+  const engine = new Engine(checkpoint, { provider, dtype, attention, maxPositions, projection, cacheDir: options.cacheDir, logger, progress: options.progress ?? silentProgress });
   await engine.open(extras);
   return engine;
 }
@@ -81,6 +84,7 @@ interface EngineSettings {
   dtype: GraphDtype;
   attention: AttentionKind;
   maxPositions: number;
+  projection: 'gemm' | 'matmul';
   cacheDir: string;
   logger: Logger;
   progress: ProgressReporter;
@@ -198,7 +202,7 @@ class Engine implements OnnxPrefillEngine {
 
   private async openVariant(extras: PrefillExtras, attention: AttentionKind): Promise<Variant> {
     const { checkpoint, s } = this;
-    const graphOptions: DecoderGraphOptions = { dtype: s.dtype, attention, extras, maxPositions: s.maxPositions };
+    const graphOptions: DecoderGraphOptions = { dtype: s.dtype, attention, extras, maxPositions: s.maxPositions, projection: s.projection };
     const files = [...new Set([...checkpoint.tensors.values()].map((t) => t.file))];
     const key = graphCacheKey({ version: DECODER_GRAPH_VERSION, config: checkpoint.config, graphOptions, files: await fileFingerprints(files) });
     const graph = await ensureCachedGraph({
