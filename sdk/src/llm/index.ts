@@ -12,3 +12,4 @@ export * from './onnx/index.js';
 export * from './cache-dirs.js';
 export * from './builtin-model.js';
 export * from './model-resolver.js';
+export * from './hub-download.js';
