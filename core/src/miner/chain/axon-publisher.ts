@@ -39,6 +39,8 @@ export class AxonPublisher {
   /** Serves if on-chain info differs from the target and the rate limit allows. */
   async publish(): Promise<PublishOutcome> {
     const { chain, netuid, hotkey, target, logger } = this.options;
+    // Owed until it succeeds or proves unnecessary: a throw leaves it owed for the next sync.
+    this.pending = true;
     const onChain = await chain.axonOf(netuid, hotkey.address);
     if (onChain && axonMatches(onChain, target)) {
       this.pending = false;

@@ -1,6 +1,7 @@
 import type { Logger } from '@neural-condense/sdk';
 import { uidOf, type Metagraph, type MetagraphProvider } from '../metagraph.js';
 import type { ChainClient } from './chain-client.js';
+import { metagraphBlock, metagraphSyncs } from './metrics.js';
 
 export interface MetagraphSyncOptions {
   chain: Pick<ChainClient, 'readMetagraph'>;
@@ -33,7 +34,15 @@ export class MetagraphSync implements MetagraphProvider {
   /** Reads the metagraph now (concurrent calls share one read). Throws on chain errors. */
   async sync(): Promise<Metagraph> {
     const { chain, netuid, hotkey, logger, onSynced } = this.options;
-    const metagraph = await chain.readMetagraph(netuid);
+    let metagraph: Metagraph;
+    try {
+      metagraph = await chain.readMetagraph(netuid);
+    } catch (error) {
+      metagraphSyncs.inc({ outcome: 'error' });
+      throw error;
+    }
+    metagraphSyncs.inc({ outcome: 'ok' });
+    metagraphBlock.set(metagraph.block);
     this.snapshot = metagraph;
     const uid = uidOf(metagraph, hotkey);
     logger.info({ netuid, block: metagraph.block, neurons: metagraph.hotkeys.length, uid, validators: metagraph.validatorPermits.filter(Boolean).length }, 'metagraph synced');
