@@ -13,3 +13,4 @@ export * from './cache-dirs.js';
 export * from './builtin-model.js';
 export * from './model-resolver.js';
 export * from './hub-download.js';
+export * from './cached-models.js';
