@@ -53,6 +53,11 @@ export interface ArtifactStore {
   url(key: string): string;
   /** Deletes a key; deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Optional: deletes many keys in as few requests as the backend allows (the Hugging Face
+   * Hub spends one rate-limited commit per call). TTL cleanup uses it when present.
+   */
+  deleteMany?(keys: readonly string[]): Promise<void>;
   /** Lists stored artifacts under the store's prefix. */
   list(): AsyncIterable<ArtifactEntry>;
   /**

@@ -1,0 +1,51 @@
+import { rm } from 'node:fs/promises';
+import { describeStoreConformance } from '@neural-condense/sdk/testing';
+import plugin from '@neural-condense/storage-hf';
+import { testContext } from './helpers/context.js';
+import { startHubStandin } from './helpers/hub-standin.js';
+
+const TOKEN = 'hf_conformance_token';
+
+// LFS objects over 2 MiB take the multipart transfer in 1 MiB parts, so the suite's 6 MiB
+// bodies exercise it. The suite's HEAD follows the resolve redirect (fetch does), so the
+// start-up probe is told validators do too; hf-store.test.ts covers the default refusal.
+describeStoreConformance('hf (loopback Hub stand-in, one dataset repo)', async () => {
+  const hub = await startHubStandin({ repos: ['dataset:miner/kv-a'], token: TOKEN, multipartThreshold: 2 * 1024 * 1024, multipartChunk: 1024 * 1024, treePageSize: 3 });
+  const context = testContext();
+  const store = await plugin.create(
+    plugin.options.parse({ repos: 'miner/kv-a', prefix: 'kv/', token: TOKEN, hubUrl: hub.url, allowRedirectingHead: true }),
+    context,
+  );
+  return {
+    store,
+    rawKeys: async () => hub.committedPaths('dataset:miner/kv-a', 'kv/'),
+    teardown: async () => {
+      await hub.stop();
+      await rm(context.cacheDir, { recursive: true, force: true });
+    },
+  };
+});
+
+describeStoreConformance('hf (loopback Hub stand-in, two model repos)', async () => {
+  const hub = await startHubStandin({ repos: ['model:miner/kv-a', 'model:miner/kv-b'], token: TOKEN, multipartThreshold: 2 * 1024 * 1024, multipartChunk: 1024 * 1024 });
+  const context = testContext();
+  const store = await plugin.create(
+    plugin.options.parse({
+      repos: ['miner/kv-a', 'miner/kv-b'],
+      repoType: 'model',
+      token: TOKEN,
+      hubUrl: hub.url,
+      publicBaseUrl: `${hub.url}/{repo}/resolve/main`,
+      allowRedirectingHead: true,
+    }),
+    context,
+  );
+  return {
+    store,
+    rawKeys: async () => [...hub.committedPaths('model:miner/kv-a'), ...hub.committedPaths('model:miner/kv-b')],
+    teardown: async () => {
+      await hub.stop();
+      await rm(context.cacheDir, { recursive: true, force: true });
+    },
+  };
+});
