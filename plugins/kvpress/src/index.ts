@@ -1,0 +1,1 @@
+export * from './presses/index.js';
