@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, type ProgressReporter } from '@neural-condense/sdk';
-import { loadCheckpoint, pullModel, resolveModel, TEST_MODELS, writeTestModel } from '@neural-condense/sdk/llm';
+import { listCachedModels, loadCheckpoint, pullModel, resolveModel, TEST_MODELS, writeTestModel } from '@neural-condense/sdk/llm';
 import { startHubStandin, type HubStandin } from '../helpers/hub-standin.js';
 
 // `condense models pull` against a loopback stand-in of the Hub: never the internet.
@@ -58,6 +58,7 @@ describe('pullModel', () => {
     const expected = [...modelFiles.keys()].filter((f) => f !== 'README.md' && f !== 'pytorch_model.bin').sort();
     expect(result.files.map((f) => f.path).sort()).toEqual(expected);
     expect(result.commit).toBe(COMMIT);
+    const total = expected.reduce((s, f) => s + modelFiles.get(f)!.byteLength, 0);
     const repoDir = join(cacheDir, 'hub', 'models--acme--tiny');
     expect(result.dir).toBe(join(repoDir, 'snapshots', COMMIT));
     expect((await readFile(join(repoDir, 'refs', 'main'), 'utf8')).trim()).toBe(COMMIT);
@@ -66,11 +67,16 @@ describe('pullModel', () => {
     const sha = createHash('sha256').update(modelFiles.get(shard)!).digest('hex');
     expect(await readlink(join(result.dir, shard))).toBe(join('..', '..', 'blobs', sha));
     expect(Buffer.compare(await readFile(join(result.dir, shard)), modelFiles.get(shard)!)).toBe(0);
-    const total = expected.reduce((s, f) => s + modelFiles.get(f)!.byteLength, 0);
     expect(progress).toMatchObject({ total, advanced: total, done: true });
     // The snapshot is a checkpoint, and the resolver finds it by repo id.
     expect((await loadCheckpoint(result.dir)).config.architecture).toBe('llama');
     expect(await resolveModel('acme/tiny', { cacheDir })).toBe(result.dir);
+    const listed = await listCachedModels(cacheDir, join(cacheDir, 'hub'));
+    expect(listed.map((m) => [m.spec, m.kind, m.refs])).toEqual([
+      ['builtin:tiny-mistral', 'builtin', {}],
+      ['acme/tiny', 'hub', { main: COMMIT }],
+    ]);
+    expect(listed[1].bytes).toBe(total);
 
     // A second pull downloads nothing.
     hub.requests.length = 0;
