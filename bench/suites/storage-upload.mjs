@@ -4,8 +4,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { S3RVER_CREDENTIALS, startS3rver } from '../../plugins/storage-s3/test/helpers/s3rver.mjs';
+import { createBucket, startS3rver } from '../../plugins/storage-s3/test/helpers/s3rver.mjs';
 
 const run = promisify(execFile);
 const worker = fileURLToPath(new URL('../workers/storage-upload.mjs', import.meta.url));
@@ -14,9 +13,7 @@ const BUCKET = 'bench';
 
 export default async function ({ log }) {
   const s3 = await startS3rver();
-  const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { ...S3RVER_CREDENTIALS } });
-  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  client.destroy();
+  await createBucket(s3.endpoint, BUCKET);
   const variants = [
     ['streaming', 'streaming multipart (encoder → parts, 4 in parallel)'],
     ['buffered', 'whole file buffered first, then the same multipart upload'],

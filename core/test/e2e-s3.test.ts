@@ -2,10 +2,9 @@
 // that a plain anonymous GET downloads and NumPy's np.load reads.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { decodeNpy } from '@neural-condense/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3RVER_CREDENTIALS, startPrivateProxy, startS3rver } from '../../plugins/storage-s3/test/helpers/s3rver.mjs';
+import { createBucket, S3RVER_CREDENTIALS, startPrivateProxy, startS3rver } from '../../plugins/storage-s3/test/helpers/s3rver.mjs';
 import { makeContext, postJson, startTestBackend, type TestBackend } from './helpers/backend.js';
 import { numpyLoad } from './helpers/python.js';
 import { TEST_SHAPE } from './helpers/test-compressor.js';
@@ -23,9 +22,7 @@ describe('backend end to end with @neural-condense/storage-s3 on s3rver', () => 
   let backend: TestBackend;
   beforeAll(async () => {
     s3 = await startS3rver();
-    const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { ...S3RVER_CREDENTIALS } });
-    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    client.destroy();
+    await createBucket(s3.endpoint, BUCKET);
     // Start-up runs the store's public-read probe against s3rver.
     backend = await startTestBackend({ store: s3StoreConfig(s3.endpoint) });
   });

@@ -1,31 +1,18 @@
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { ConfigError, silentLogger, silentProgress, systemClock, type PluginContext, type TierPolicy } from '@neural-condense/sdk';
+import { ConfigError } from '@neural-condense/sdk';
 import { describeStoreConformance, randomArtifactKey } from '@neural-condense/sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3RVER_CREDENTIALS, startPrivateProxy, startS3rver } from '../../storage-s3/test/helpers/s3rver.mjs';
+import { createBucket, S3RVER_CREDENTIALS, startPrivateProxy, startS3rver } from '../../storage-s3/test/helpers/s3rver.mjs';
+import { testPluginContext as context } from '../../storage-s3/test/helpers/plugin-context.js';
 import plugin, { createMinioStore, minioOptionsSchema } from '../src/index.js';
 
 const MiB = 1024 * 1024;
 
-const context: PluginContext = {
-  logger: silentLogger,
-  clock: systemClock,
-  progress: silentProgress,
-  tierPolicy: {} as TierPolicy,
-  cacheDir: '/tmp',
-  hostUrl: 'http://127.0.0.1:0',
-};
 
 /** The environment a miner of the original has, pointed at s3rver. */
 function minioEnv(server: string, bucket: string) {
   return { MINIO_SERVER: server, MINIO_ACCESS_KEY: S3RVER_CREDENTIALS.accessKeyId, MINIO_SECRET_KEY: S3RVER_CREDENTIALS.secretAccessKey, MINIO_BUCKET: bucket };
 }
 
-async function createBucket(endpoint: string, bucket: string): Promise<void> {
-  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { ...S3RVER_CREDENTIALS } });
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  client.destroy();
-}
 
 describeStoreConformance(
   'storage-minio on s3rver (MINIO_* env)',

@@ -1,20 +1,13 @@
-import { CreateBucketCommand, CreateMultipartUploadCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
-import { ConfigError, silentLogger, silentProgress, StoreError, systemClock, type PluginContext, type TierPolicy } from '@neural-condense/sdk';
+import { CreateMultipartUploadCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { ConfigError, StoreError } from '@neural-condense/sdk';
 import { describeStoreConformance, randomArtifactKey } from '@neural-condense/sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import plugin, { S3Store, type S3StoreOptions } from '../src/index.js';
-import { S3RVER_CREDENTIALS, startPrivateProxy, startS3rver } from './helpers/s3rver.mjs';
+import { createBucket, S3RVER_CREDENTIALS, startPrivateProxy, startS3rver } from './helpers/s3rver.mjs';
+import { testPluginContext as context } from './helpers/plugin-context.js';
 
 const MiB = 1024 * 1024;
 
-const context: PluginContext = {
-  logger: silentLogger,
-  clock: systemClock,
-  progress: silentProgress,
-  tierPolicy: {} as TierPolicy,
-  cacheDir: '/tmp',
-  hostUrl: 'http://127.0.0.1:0',
-};
 
 /** Options through the plugin's own schema, as core would validate them. */
 function parseOptions(raw: Record<string, unknown>): S3StoreOptions {
@@ -22,11 +15,6 @@ function parseOptions(raw: Record<string, unknown>): S3StoreOptions {
   return plugin.options.parse({ accessKeyId, secretAccessKey, forcePathStyle: true, region: 'us-east-1', partSize: 5 * MiB, ...raw });
 }
 
-async function createBucket(endpoint: string, bucket: string): Promise<void> {
-  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { ...S3RVER_CREDENTIALS } });
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  client.destroy();
-}
 
 async function* bytesOf(size: number, chunk = 64 * 1024): AsyncGenerator<Uint8Array> {
   for (let off = 0; off < size; off += chunk) yield new Uint8Array(Math.min(chunk, size - off)).fill(off % 251);

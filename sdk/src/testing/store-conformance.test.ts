@@ -11,8 +11,10 @@ import { describeStoreConformance } from './store-conformance.js';
  */
 class MemoryStore implements ArtifactStore {
   readonly name = 'memory';
-  readonly objects = new Map<string, { bytes: Buffer; lastModified: number }>();
-  constructor(private readonly base: string) {}
+  constructor(
+    private readonly base: string,
+    readonly objects: Map<string, { bytes: Buffer; lastModified: number }>,
+  ) {}
 
   async put(request: PutRequest): Promise<StoredArtifact> {
     const parts: Buffer[] = [];
@@ -39,9 +41,9 @@ class MemoryStore implements ArtifactStore {
 describeStoreConformance(
   'in-memory reference store',
   async () => {
-    let store!: MemoryStore;
+    const objects = new Map<string, { bytes: Buffer; lastModified: number }>();
     const server: Server = createServer((req, res) => {
-      const object = store.objects.get((req.url ?? '').slice(1));
+      const object = objects.get((req.url ?? '').slice(1));
       if (!object) {
         res.writeHead(404).end();
         return;
@@ -50,7 +52,7 @@ describeStoreConformance(
       res.end(req.method === 'HEAD' ? undefined : object.bytes);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    store = new MemoryStore(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const store = new MemoryStore(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, objects);
     return {
       store,
       rawKeys: async () => [...store.objects.keys()],
