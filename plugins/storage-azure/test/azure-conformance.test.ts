@@ -1,8 +1,7 @@
 import { BlobServiceClient } from '@azure/storage-blob';
-import { describeStoreConformance } from '@neural-condense/sdk/testing';
+import { createTestPluginContext, describeStoreConformance } from '@neural-condense/sdk/testing';
 import plugin from '@neural-condense/storage-azure';
 import { startAzurite } from './helpers/azurite.js';
-import { testContext } from './helpers/context.js';
 
 // Blocks of 1 MiB make the suite's 6 MiB body a 7-block, 4-way parallel upload.
 describeStoreConformance('azure (azurite)', async () => {
@@ -12,7 +11,7 @@ describeStoreConformance('azure (azurite)', async () => {
   await container.create({ access: 'blob' });
   const store = await plugin.create(
     plugin.options.parse({ container: 'artifacts', prefix: 'runs/', connectionString: azurite.connectionString, blockSize: 1024 * 1024, concurrency: 4 }),
-    testContext,
+    createTestPluginContext(),
   );
   return {
     store,

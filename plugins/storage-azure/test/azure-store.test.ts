@@ -1,9 +1,9 @@
+import { createTestPluginContext } from '@neural-condense/sdk/testing';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { ConfigError } from '@neural-condense/sdk';
 import plugin from '@neural-condense/storage-azure';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AZURITE_ACCOUNT, startAzurite, type Azurite } from './helpers/azurite.js';
-import { testContext } from './helpers/context.js';
 
 async function* pieces(total: number, piece: number): AsyncGenerator<Uint8Array> {
   for (let off = 0; off < total; off += piece) yield new Uint8Array(Math.min(piece, total - off)).fill(off % 251);
@@ -22,7 +22,7 @@ describe('azure store against azurite', () => {
   afterAll(async () => azurite?.stop());
 
   const create = (options: Record<string, unknown>) =>
-    plugin.create(plugin.options.parse({ connectionString: azurite.connectionString, ...options }), testContext);
+    plugin.create(plugin.options.parse({ connectionString: azurite.connectionString, ...options }), createTestPluginContext());
 
   it('stages a large body as parallel blocks and commits them once', async () => {
     const store = await create({ container: 'public-one', blockSize: 256 * 1024, concurrency: 3, singleShotBytes: 0 });
@@ -103,7 +103,7 @@ describe('azure store against azurite', () => {
     delete process.env.AZURE_STORAGE_CONNECTION_STRING;
     delete process.env.AZURE_STORAGE_ACCOUNT;
     try {
-      await expect(plugin.create(plugin.options.parse({ container: 'public-one' }), testContext)).rejects.toThrow(/no Azure credentials: set AZURE_STORAGE_CONNECTION_STRING/);
+      await expect(plugin.create(plugin.options.parse({ container: 'public-one' }), createTestPluginContext())).rejects.toThrow(/no Azure credentials: set AZURE_STORAGE_CONNECTION_STRING/);
     } finally {
       Object.assign(process.env, saved);
     }

@@ -1,6 +1,5 @@
-import { describeStoreConformance } from '@neural-condense/sdk/testing';
+import { createTestPluginContext, describeStoreConformance } from '@neural-condense/sdk/testing';
 import plugin from '@neural-condense/storage-gcs';
-import { testContext } from './helpers/context.js';
 import { startGcsStandin } from './helpers/gcs-standin.js';
 
 // Bodies over 1 MiB take the resumable path, so the suite's 6 MiB cases exercise sessions.
@@ -12,7 +11,7 @@ for (const mode of [
     const standin = await startGcsStandin({ buckets: ['artifacts'], pageSize: 3 });
     const store = await plugin.create(
       plugin.options.parse({ bucket: 'artifacts', prefix: 'runs', apiEndpoint: standin.url, resumableThreshold: 1024 * 1024, chunkSize: mode.chunkSize }),
-      testContext,
+      createTestPluginContext(),
     );
     return {
       store,

@@ -1,7 +1,7 @@
+import { createTestPluginContext } from '@neural-condense/sdk/testing';
 import { ConfigError } from '@neural-condense/sdk';
 import plugin from '@neural-condense/storage-gcs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { testContext } from './helpers/context.js';
 import { startGcsStandin, type GcsStandin } from './helpers/gcs-standin.js';
 
 async function* pieces(total: number, piece: number, onHalf?: () => void): AsyncGenerator<Uint8Array> {
@@ -31,7 +31,7 @@ describe('gcs store against the JSON API stand-in', () => {
   afterAll(async () => standin?.stop());
 
   const create = (options: Record<string, unknown>) =>
-    plugin.create(plugin.options.parse({ bucket: 'pub', apiEndpoint: standin.url, ...options }), testContext);
+    plugin.create(plugin.options.parse({ bucket: 'pub', apiEndpoint: standin.url, ...options }), createTestPluginContext());
 
   it('sends a body at or under resumableThreshold as one multipart request', async () => {
     const store = await create({ resumableThreshold: 10_000 });
@@ -77,7 +77,7 @@ describe('gcs store against the JSON API stand-in', () => {
   });
 
   it('builds storage.googleapis.com URLs by default and honours publicBaseUrl', async () => {
-    const google = await plugin.create(plugin.options.parse({ bucket: 'my-bucket', prefix: '/a/b/' }), testContext);
+    const google = await plugin.create(plugin.options.parse({ bucket: 'my-bucket', prefix: '/a/b/' }), createTestPluginContext());
     expect(google.url('f.npy')).toBe('https://storage.googleapis.com/my-bucket/a/b/f.npy');
     const cdn = await create({ publicBaseUrl: 'https://cdn.example.com/x/' });
     expect(cdn.url('f.npy')).toBe('https://cdn.example.com/x/f.npy');
@@ -86,7 +86,7 @@ describe('gcs store against the JSON API stand-in', () => {
   it('honours STORAGE_EMULATOR_HOST when apiEndpoint is unset', async () => {
     process.env.STORAGE_EMULATOR_HOST = standin.url;
     try {
-      const store = await plugin.create(plugin.options.parse({ bucket: 'pub' }), testContext);
+      const store = await plugin.create(plugin.options.parse({ bucket: 'pub' }), createTestPluginContext());
       const stored = await store.put({ key: 'e.npy', body: pieces(100, 30), size: 100, contentType: 'x' });
       expect(stored.url).toBe(`${standin.url}/pub/e.npy`);
       expect(standin.rawKeys('pub')).toEqual(['e.npy']);

@@ -1,7 +1,6 @@
 import { rm } from 'node:fs/promises';
-import { describeStoreConformance } from '@neural-condense/sdk/testing';
+import { createTestPluginContext, describeStoreConformance } from '@neural-condense/sdk/testing';
 import plugin from '@neural-condense/storage-hf';
-import { testContext } from './helpers/context.js';
 import { startHubStandin } from './helpers/hub-standin.js';
 
 const TOKEN = 'hf_conformance_token';
@@ -11,7 +10,7 @@ const TOKEN = 'hf_conformance_token';
 // start-up probe is told validators do too; hf-store.test.ts covers the default refusal.
 describeStoreConformance('hf (loopback Hub stand-in, one dataset repo)', async () => {
   const hub = await startHubStandin({ repos: ['dataset:miner/kv-a'], token: TOKEN, multipartThreshold: 2 * 1024 * 1024, multipartChunk: 1024 * 1024, treePageSize: 3 });
-  const context = testContext();
+  const context = createTestPluginContext();
   const store = await plugin.create(
     plugin.options.parse({ repos: 'miner/kv-a', prefix: 'kv/', token: TOKEN, hubUrl: hub.url, allowRedirectingHead: true }),
     context,
@@ -28,7 +27,7 @@ describeStoreConformance('hf (loopback Hub stand-in, one dataset repo)', async (
 
 describeStoreConformance('hf (loopback Hub stand-in, two model repos)', async () => {
   const hub = await startHubStandin({ repos: ['model:miner/kv-a', 'model:miner/kv-b'], token: TOKEN, multipartThreshold: 2 * 1024 * 1024, multipartChunk: 1024 * 1024 });
-  const context = testContext();
+  const context = createTestPluginContext();
   const store = await plugin.create(
     plugin.options.parse({
       repos: ['miner/kv-a', 'miner/kv-b'],

@@ -1,7 +1,7 @@
+import { createTestPluginContext } from '@neural-condense/sdk/testing';
 import { ConfigError, StoreError, type Clock } from '@neural-condense/sdk';
 import plugin, { createHfStore, type HfStore } from '@neural-condense/storage-hf';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { testContext } from './helpers/context.js';
 import { startHubStandin, type HubStandin } from './helpers/hub-standin.js';
 
 const TOKEN = 'hf_store_test_token';
@@ -39,7 +39,7 @@ describe('hf store against the Hub stand-in', () => {
   });
 
   const create = (options: Record<string, unknown>): HfStore =>
-    createHfStore(plugin.options.parse({ repos: 'miner/a', token: TOKEN, hubUrl: hub.url, ...options }), testContext(), { sleep: fakeSleep, clock });
+    createHfStore(plugin.options.parse({ repos: 'miner/a', token: TOKEN, hubUrl: hub.url, ...options }), createTestPluginContext(), { sleep: fakeSleep, clock });
 
   it('commits a small .npy as a basic LFS upload and a large one as multipart parts', async () => {
     const store = create({ prefix: 'lfs' });
@@ -135,9 +135,9 @@ describe('hf store against the Hub stand-in', () => {
   });
 
   it('needs a token and a {repo} placeholder with several repos', () => {
-    expect(() => createHfStore(plugin.options.parse({ repos: 'miner/a' }), testContext(), {}, {})).toThrow(/set HF_TOKEN/);
+    expect(() => createHfStore(plugin.options.parse({ repos: 'miner/a' }), createTestPluginContext(), {}, {})).toThrow(/set HF_TOKEN/);
     expect(() => create({ repos: ['miner/a', 'miner/b'], publicBaseUrl: 'https://proxy.example.com/x' })).toThrow(/must contain \{repo\}/);
-    expect(createHfStore(plugin.options.parse({ repos: 'o/r', repoType: 'model' }), testContext(), {}, { HF_TOKEN: TOKEN }).url('k.npy')).toBe(
+    expect(createHfStore(plugin.options.parse({ repos: 'o/r', repoType: 'model' }), createTestPluginContext(), {}, { HF_TOKEN: TOKEN }).url('k.npy')).toBe(
       'https://huggingface.co/o/r/resolve/main/k.npy',
     );
   });

@@ -4,7 +4,8 @@
 // list and delete), plus the anonymous public path `/<bucket>/<object>` that
 // storage.googleapis.com serves. No GCS emulator ships on npm or Debian.
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startLoopbackServer } from '@neural-condense/sdk/testing';
 
 interface StoredObject {
   data: Buffer;
@@ -300,14 +301,13 @@ export async function startGcsStandin(options: GcsStandinOptions): Promise<GcsSt
     apiError(res, 404, `no route for ${req.method} ${path}`);
   }
 
-  const server: Server = createServer((req, res) => {
+  const loopback = await startLoopbackServer((req, res) => {
     route(req, res).catch((err: unknown) => {
       if (!res.headersSent) apiError(res, 500, (err as Error).message);
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  base = loopback.url;
 
   return {
     url: base,
@@ -321,10 +321,6 @@ export async function startGcsStandin(options: GcsStandinOptions): Promise<GcsSt
       for (const objects of buckets.values()) objects.clear();
       sessions.clear();
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
+    stop: () => loopback.stop(),
   };
 }

@@ -6,7 +6,8 @@
 // commit, tree listing with Link pagination, paths-info, and `resolve`, which redirects
 // LFS files to a "CDN" path with a 302 as huggingface.co does.
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startLoopbackServer } from '@neural-condense/sdk/testing';
 
 interface RepoFile {
   /** Bytes of the file (LFS content, or the regular file itself). */
@@ -284,14 +285,13 @@ export async function startHubStandin(options: HubStandinOptions): Promise<HubSt
     hubError(res, 404, `no route for ${req.method} ${path}`);
   }
 
-  const server: Server = createServer((req, res) => {
+  const loopback = await startLoopbackServer((req, res) => {
     route(req, res).catch((err: unknown) => {
       if (!res.headersSent) hubError(res, 500, (err as Error).message);
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  base = loopback.url;
 
   return {
     url: base,
@@ -304,10 +304,6 @@ export async function startHubStandin(options: HubStandinOptions): Promise<HubSt
     throttle(endpoint, retryAfterSeconds, count = 1) {
       throttles[endpoint] = { seconds: retryAfterSeconds, count };
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
+    stop: () => loopback.stop(),
   };
 }
