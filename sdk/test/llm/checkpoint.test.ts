@@ -1,21 +1,15 @@
-import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@neural-condense/sdk';
 import { loadCheckpoint, readSafetensorsHeader, TEST_MODELS, writeSafetensors, writeTestModel } from '@neural-condense/sdk/llm';
+import { useTempDir } from '../helpers/temp-dir.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ckpt-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const tmp = useTempDir('ckpt');
 
 describe('test models and checkpoints', () => {
   it('writes a real-format checkpoint that loads back with the spec it was made from', async () => {
-    const m = join(dir, 'tied');
+    const m = join(tmp.path, 'tied');
     await writeTestModel(m, TEST_MODELS.llamaTied);
     const ckpt = await loadCheckpoint(m);
     expect(ckpt.config).toMatchObject({ architecture: 'llama', numLayers: 2, hiddenSize: 64, numHeads: 4, numKvHeads: 4, headDim: 16, tieWordEmbeddings: true, vocabSize: 32000 });
@@ -29,19 +23,19 @@ describe('test models and checkpoints', () => {
   });
 
   it('is deterministic in its seed and stores the chosen dtype', async () => {
-    await writeTestModel(join(dir, 'a'), { ...TEST_MODELS.qwen2Bias, dtype: 'BF16' });
-    await writeTestModel(join(dir, 'b'), { ...TEST_MODELS.qwen2Bias, dtype: 'BF16' });
-    await writeTestModel(join(dir, 'c'), { ...TEST_MODELS.qwen2Bias, dtype: 'BF16', seed: 99 });
-    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((x) => readFile(join(dir, x, 'model.safetensors'))));
+    await writeTestModel(join(tmp.path, 'a'), { ...TEST_MODELS.qwen2Bias, dtype: 'BF16' });
+    await writeTestModel(join(tmp.path, 'b'), { ...TEST_MODELS.qwen2Bias, dtype: 'BF16' });
+    await writeTestModel(join(tmp.path, 'c'), { ...TEST_MODELS.qwen2Bias, dtype: 'BF16', seed: 99 });
+    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((x) => readFile(join(tmp.path, x, 'model.safetensors'))));
     expect(a.equals(b)).toBe(true);
     expect(a.equals(c)).toBe(false);
-    const header = await readSafetensorsHeader(join(dir, 'a', 'model.safetensors'));
+    const header = await readSafetensorsHeader(join(tmp.path, 'a', 'model.safetensors'));
     expect(new Set(header.tensors.map((t) => t.dtype))).toEqual(new Set(['BF16']));
     expect(header.tensors.some((t) => t.name === 'model.layers.0.self_attn.q_proj.bias')).toBe(true);
   });
 
   it('splits into shards with an index and reads them as one checkpoint', async () => {
-    const m = join(dir, 'sharded');
+    const m = join(tmp.path, 'sharded');
     await writeTestModel(m, { ...TEST_MODELS.mistralSlidingWindow, shards: 3 });
     const index = JSON.parse(await readFile(join(m, 'model.safetensors.index.json'), 'utf8'));
     expect(new Set(Object.values(index.weight_map))).toEqual(new Set(['model-00001-of-00003.safetensors', 'model-00002-of-00003.safetensors', 'model-00003-of-00003.safetensors']));
@@ -51,7 +45,7 @@ describe('test models and checkpoints', () => {
   });
 
   it('lists every missing or misshapen weight at once', async () => {
-    const m = join(dir, 'broken');
+    const m = join(tmp.path, 'broken');
     await writeTestModel(m, TEST_MODELS.llamaTied);
     const ckpt = await loadCheckpoint(m);
     // Rewrite the file without layer 1's q_proj and with a wrong-shaped k_proj.
@@ -69,7 +63,7 @@ describe('test models and checkpoints', () => {
   });
 
   it('explains a directory that is not a checkpoint', async () => {
-    const m = join(dir, 'noconfig');
+    const m = join(tmp.path, 'noconfig');
     await writeTestModel(m, TEST_MODELS.llamaTied);
     await unlink(join(m, 'config.json'));
     await expect(loadCheckpoint(m)).rejects.toThrow(/no config.json in .*expected a Hugging Face checkpoint directory/);

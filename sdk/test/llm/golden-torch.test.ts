@@ -1,9 +1,10 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeNpy } from '@neural-condense/sdk';
 import { loadCheckpoint, ReferencePrefillEngine, TEST_MODELS, writeTestModel, type LayerOutputs, type TestModelSpec } from '@neural-condense/sdk/llm';
+import { maxAbsDiff } from '../helpers/numeric.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 // Parity of the TypeScript reference forward with an independent PyTorch implementation
 // (scripts/fixtures/torch_reference.py, float64) on the same seeded checkpoints.
@@ -20,20 +21,7 @@ interface GoldenMeta {
 }
 const cases = JSON.parse(await readFile(join(golden, 'cases.json'), 'utf8')) as Cases;
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'golden-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
+const tmp = useTempDir('golden');
 
 describe('reference forward matches the PyTorch goldens', () => {
   it.each(cases.cases)('$name', async (c) => {
@@ -42,7 +30,7 @@ describe('reference forward matches the PyTorch goldens', () => {
     // A plain Uint8Array: decodeNpy's .slice() on a pooled Node Buffer would not copy.
     const flat = decodeNpy(new Uint8Array(await readFile(join(golden, `${c.name}.npy`)))).data;
 
-    const modelDir = join(dir, c.name);
+    const modelDir = join(tmp.path, c.name);
     await writeTestModel(modelDir, { ...TEST_MODELS[c.preset], ...c.overrides });
     const engine = await ReferencePrefillEngine.fromCheckpoint(await loadCheckpoint(modelDir));
     const out = await engine.prefill({

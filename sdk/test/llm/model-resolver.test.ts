@@ -1,19 +1,14 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BUILTIN_MODELS, ensureBuiltinModel, hubCacheDir, loadCheckpoint, resolveModel, loadTokenizer, tokenizeContext } from '@neural-condense/sdk/llm';
+import { useTempDir } from '../helpers/temp-dir.js';
 
-let cacheDir: string;
-beforeAll(async () => {
-  cacheDir = await mkdtemp(join(tmpdir(), 'resolve-'));
-});
-afterAll(async () => {
-  await rm(cacheDir, { recursive: true, force: true });
-});
+const tmp = useTempDir('resolve');
 
 describe('built-in model', () => {
   it('is generated once, atomically, as a Mistral checkpoint with the Mistral tokenizer', async () => {
+    const cacheDir = tmp.path;
     // Two concurrent callers: one wins the rename, the other reuses its directory.
     const [a, b] = await Promise.all([ensureBuiltinModel(cacheDir), ensureBuiltinModel(cacheDir)]);
     expect(a).toBe(b);
@@ -34,6 +29,7 @@ describe('built-in model', () => {
 
 describe('resolveModel', () => {
   it('resolves builtin:, local directories and pulled Hub repos', async () => {
+    const cacheDir = tmp.path;
     expect(await resolveModel('builtin:tiny-mistral', { cacheDir })).toBe(await ensureBuiltinModel(cacheDir));
     const local = join(cacheDir, 'my-model');
     await mkdir(local, { recursive: true });
@@ -50,6 +46,7 @@ describe('resolveModel', () => {
   });
 
   it('tells the user how to get a missing model', async () => {
+    const cacheDir = tmp.path;
     await expect(resolveModel('mistralai/Mistral-7B-Instruct-v0.2', { cacheDir })).rejects.toThrow(/not in the model cache; download it first with: condense models pull mistralai\/Mistral-7B-Instruct-v0.2/);
     await expect(resolveModel('./nope', { cacheDir })).rejects.toThrow(/model directory .*nope does not exist/);
     await expect(resolveModel('not a model', { cacheDir })).rejects.toThrow(/neither builtin:<name>, an existing directory, nor a Hugging Face repo id/);

@@ -1,21 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   layerWeightName, loadCheckpoint, loadDecoderWeights, referenceForward, rerotateKeys, ropeInvFreq, TEST_MODELS, writeTestModel,
   type DecoderConfig, type TestModelSpec,
 } from '@neural-condense/sdk/llm';
+import { maxAbsDiff as maxDiff } from '../helpers/numeric.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 // Invariants of the float64 reference forward that hold whatever the weights are.
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ref-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const tmp = useTempDir('ref');
 
 type Loaded = { config: DecoderConfig; weights: Map<string, Float32Array> };
 const models = new Map<string, Promise<Loaded>>();
@@ -23,8 +17,8 @@ const models = new Map<string, Promise<Loaded>>();
 function model(name: string, spec: TestModelSpec): Promise<Loaded> {
   if (!models.has(name)) {
     models.set(name, (async () => {
-      await writeTestModel(join(dir, name), spec);
-      const ckpt = await loadCheckpoint(join(dir, name));
+      await writeTestModel(join(tmp.path, name), spec);
+      const ckpt = await loadCheckpoint(join(tmp.path, name));
       return { config: ckpt.config, weights: await loadDecoderWeights(ckpt) };
     })());
   }
@@ -38,13 +32,6 @@ function tokenSlice(x: Float32Array, heads: number, n: number, d: number, from: 
   const out: number[] = [];
   for (let h = 0; h < heads; h++) out.push(...x.subarray((h * n + from) * d, (h * n + to) * d));
   return out;
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 describe('reference forward', () => {
