@@ -33,6 +33,14 @@ export function describeS3Error(err: unknown): string {
   return `${name}${status ? ` (${status})` : ''}${message}`;
 }
 
+const NETWORK_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH'];
+
+/** True when the request never got an HTTP answer (server down, DNS, reset): an outage, not a refusal. */
+export function isNetworkError(err: unknown): boolean {
+  const e = (err ?? {}) as AwsLikeError;
+  return NETWORK_CODES.includes(e.code ?? '') || NETWORK_CODES.includes(e.name ?? '');
+}
+
 function errorName(err: unknown): string {
   const e = (err ?? {}) as AwsLikeError;
   return e.Code ?? e.name ?? e.code ?? '';
@@ -56,7 +64,7 @@ export function probeWriteError(err: unknown, where: { store: string; bucket: st
   if (name === 'AccessDenied' || status === 403) {
     return new ConfigError(settings.credentials, `[${where.store}] the credentials may not write to ${at} (${what}); grant s3:PutObject, s3:DeleteObject, s3:ListBucket and s3:AbortMultipartUpload on it`);
   }
-  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT'].includes(name) || ['ECONNREFUSED', 'ENOTFOUND'].includes((err as AwsLikeError)?.code ?? '')) {
+  if (isNetworkError(err)) {
     return new ConfigError(settings.endpoint, `[${where.store}] cannot reach ${where.endpoint} (${what})`);
   }
   return new ConfigError(settings.bucket, `[${where.store}] could not write a probe object to ${at} (${what})`);

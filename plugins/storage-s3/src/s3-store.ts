@@ -27,7 +27,7 @@ import {
 import { abortableBody } from './abortable-body.js';
 import type { S3StoreOptions } from './options.js';
 import { objectUrl, publicBase } from './public-url.js';
-import { describeS3Error, probeWriteError, S3_SETTINGS, type S3SettingNames } from './s3-errors.js';
+import { describeS3Error, isNetworkError, probeWriteError, S3_SETTINGS, type S3SettingNames } from './s3-errors.js';
 
 /** What an S3Store needs beyond its options. */
 export interface S3StoreDeps {
@@ -126,7 +126,8 @@ export class S3Store implements ArtifactStore {
       await this.removeQuietly(objectKey);
       throwIfAborted(signal);
       if (err instanceof CondenseError) throw err;
-      throw new StoreError(this.name, `upload of ${objectKey} to bucket '${this.options.bucket}' failed: ${describeS3Error(err)}`, err);
+      const cause = isNetworkError(err) ? `cannot reach ${this.endpointLabel} (${describeS3Error(err)})` : describeS3Error(err);
+      throw new StoreError(this.name, `upload of ${objectKey} to bucket '${this.options.bucket}' failed: ${cause}`, err);
     }
     if (signal?.aborted) {
       // The last part or the single PUT was already on the wire when the abort came.
