@@ -29,7 +29,8 @@ describe('store outage during a multipart upload', () => {
     const probe = await startS3rver();
     port = probe.port;
     await probe.close();
-    s3 = await spawnS3rver({ port, directory: dir });
+    // UploadParts hang until the kill, so the outage always hits the middle of the upload.
+    s3 = await spawnS3rver({ port, directory: dir, stallUploadParts: true });
     client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { ...S3RVER_CREDENTIALS }, maxAttempts: 1 });
     await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
     const { accessKeyId, secretAccessKey } = S3RVER_CREDENTIALS;

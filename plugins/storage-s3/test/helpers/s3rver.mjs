@@ -28,7 +28,7 @@ const OBJECT_SUFFIX = '._S3rver_object';
 
 /**
  * Starts s3rver. Options: `port` (0 = free port), `directory` (a temp dir by default),
- * `buckets` (created at start). Returns `{ endpoint, port, directory, events, rawKeys,
+ * `buckets` (created at start), `stallUploadParts` (never answer an UploadPart). Returns `{ endpoint, port, directory, events, rawKeys,
  * close }`; `events` emits `request` ({method, path, query}) for every request, before
  * s3rver handles it, so a test can act at a precise moment (e.g. the first UploadPart),
  * and `response` (the same plus `status`) once s3rver is done with it.
@@ -45,7 +45,7 @@ export async function startS3rver(options = {}) {
     configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
   });
   // After s3rver's logger, before its router.
-  server.middleware.splice(1, 0, announce(events), multipartExtensions(directory));
+  server.middleware.splice(1, 0, announce(events, options.stallUploadParts === true), multipartExtensions(directory));
   const address = await server.run();
   const endpoint = `http://127.0.0.1:${address.port}`;
 
@@ -68,10 +68,12 @@ export async function startS3rver(options = {}) {
   };
 }
 
-function announce(events) {
+function announce(events, stallUploadParts) {
   return async (ctx, next) => {
     const request = { method: ctx.method, path: ctx.path, query: { ...ctx.query } };
     events.emit('request', request);
+    // Holds every UploadPart open, so a test can kill the server mid-upload without racing it.
+    if (stallUploadParts && ctx.method === 'PUT' && ctx.query.partNumber) return new Promise(() => {});
     try {
       await next();
     } finally {
