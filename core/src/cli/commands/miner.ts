@@ -9,14 +9,15 @@ interface MinerArgs extends ConfigArgs {
   netuid?: number;
   subtensor?: { network?: string; chain_endpoint?: string };
   wallet?: { name?: string; hotkey?: string; path?: string };
-  miner?: { tier?: string; backend_host?: string; backend_port?: number };
+  // The original's docs spell the backend flags both --miner.backend_host and --miner.backend.host.
+  miner?: { tier?: string; backend_host?: string; backend_port?: number; backend?: { host?: string; port?: number } };
   axon?: { port?: number; external_ip?: string; external_port?: number };
 }
 
 /** Flags -> dotted config paths; undefined values leave the file's value. */
 export function minerOverrides(argv: MinerArgs): Record<string, unknown> {
-  const host = argv.miner?.backend_host;
-  const port = argv.miner?.backend_port;
+  const host = argv.miner?.backend_host ?? argv.miner?.backend?.host;
+  const port = argv.miner?.backend_port ?? argv.miner?.backend?.port;
   if ((host === undefined) !== (port === undefined)) {
     throw new Error('--miner.backend_host and --miner.backend_port go together: give both to forward to a remote backend, or neither to run it in this process');
   }
