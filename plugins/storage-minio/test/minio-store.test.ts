@@ -1,8 +1,7 @@
 import { ConfigError } from '@neural-condense/sdk';
-import { describeStoreConformance, randomArtifactKey } from '@neural-condense/sdk/testing';
+import { createTestPluginContext, describeStoreConformance, randomArtifactKey } from '@neural-condense/sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBucket, S3RVER_CREDENTIALS, startPrivateProxy, startS3rver } from '../../storage-s3/test/helpers/s3rver.mjs';
-import { testPluginContext as context } from '../../storage-s3/test/helpers/plugin-context.js';
 import plugin, { createMinioStore, minioOptionsSchema } from '../src/index.js';
 
 const MiB = 1024 * 1024;
@@ -20,7 +19,7 @@ describeStoreConformance(
     const s3 = await startS3rver();
     await createBucket(s3.endpoint, 'miner-bucket');
     const options = minioOptionsSchema(() => minioEnv(s3.endpoint, 'miner-bucket')).parse({ partSize: 5 * MiB });
-    const store = await plugin.create(options, context);
+    const store = await plugin.create(options, createTestPluginContext());
     return {
       store,
       rawKeys: () => s3.rawKeys('miner-bucket'),

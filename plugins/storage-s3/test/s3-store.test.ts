@@ -1,10 +1,9 @@
 import { CreateMultipartUploadCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { ConfigError, StoreError } from '@neural-condense/sdk';
-import { describeStoreConformance, randomArtifactKey } from '@neural-condense/sdk/testing';
+import { createTestPluginContext, describeStoreConformance, randomArtifactKey } from '@neural-condense/sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import plugin, { S3Store, type S3StoreOptions } from '../src/index.js';
 import { createBucket, S3RVER_CREDENTIALS, startPrivateProxy, startS3rver } from './helpers/s3rver.mjs';
-import { testPluginContext as context } from './helpers/plugin-context.js';
 
 const MiB = 1024 * 1024;
 
@@ -25,7 +24,7 @@ describeStoreConformance(
   async () => {
     const s3 = await startS3rver();
     await createBucket(s3.endpoint, 'artifacts');
-    const store = await plugin.create(parseOptions({ bucket: 'artifacts', endpoint: s3.endpoint, prefix: 'condense/' }), context);
+    const store = await plugin.create(parseOptions({ bucket: 'artifacts', endpoint: s3.endpoint, prefix: 'condense/' }), createTestPluginContext());
     return {
       store,
       rawKeys: () => s3.rawKeys('artifacts', 'condense/'),
