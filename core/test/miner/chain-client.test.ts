@@ -79,6 +79,7 @@ describe('serve_axon rules', () => {
 
     const moved = new AxonPublisher({ chain: client, netuid: NETUID, hotkey: alice, target: { ...target, port: 9000 }, logger: silentLogger });
     devnet.state.advanceBlocks(4);
+    expect(await client.bestBlock()).toBe(servedAt + 4);
     // Best block is servedAt+4; the extrinsic would land in servedAt+5; allowed from servedAt+10.
     expect(await moved.publish()).toMatchObject({ kind: 'rate-limited', blocksLeft: 5 });
     expect(moved.owesServe).toBe(true);
@@ -167,13 +168,19 @@ describe('connection robustness', () => {
     expect(await client.uidOf(NETUID, alice.address)).toBe(0);
   });
 
-  it('times out a call when the node stops answering', async () => {
+  it('times out a call when the node stops answering, and a failed sync keeps the last metagraph', async () => {
     devnet = await startDevnet({ shape: 'pre-dtao' });
+    devnet.state.registerNeuron(NETUID, { hotkey: alice.address, stakeTao: 20_000 });
     client = await connectClient(devnet, { callTimeoutMs: 300 });
+    const sync = new MetagraphSync({ chain: client, netuid: NETUID, hotkey: alice.address, intervalMs: 60_000, logger: silentLogger });
+    const before = await sync.sync();
     devnet.freeze();
     const started = Date.now();
     await expect(client.bestBlock()).rejects.toMatchObject({ code: 'timeout', message: expect.stringMatching(/no answer in 300 ms/) });
     expect(Date.now() - started).toBeLessThan(2_000);
+    expect(await sync.tick()).toBeUndefined();
+    expect(sync.current()).toBe(before);
+    expect(sync.current().stakes).toEqual([20_000]);
   });
 });
 
