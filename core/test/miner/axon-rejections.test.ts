@@ -115,13 +115,17 @@ describe('axon: every bad request is refused before the compressor', () => {
 
   it('answers Metadata with the tier to any correctly signed caller, registered or not', async () => {
     const before = h.service.calls;
-    const res = await h.send(sign(keys.charlie, { name: 'Metadata', fields: {}, timeout: 16 }));
+    const meta = sign(keys.charlie, { name: 'Metadata', fields: {}, timeout: 16 });
+    const res = await h.send(meta);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { metadata: unknown; dendrite: { nonce: unknown } };
+    const raw = await res.text();
+    const body = JSON.parse(raw) as { metadata: unknown };
     expect(body.metadata).toEqual({ tier: 'research' });
     expect(res.headers.get('bt_header_axon_status_code')).toBe('200');
     // Echoed request synapse keeps the 19-digit nonce exact.
-    expect(res.headers.get('bt_header_dendrite_nonce')).toMatch(/^\d{19}$/);
+    const sent = meta.headers.bt_header_dendrite_nonce;
+    expect(res.headers.get('bt_header_dendrite_nonce')).toBe(sent);
+    expect(raw).toContain(`"nonce":${sent}`);
     const bad = sign(keys.charlie, { name: 'Metadata', fields: {}, axonHotkey: keys.otherMiner.address });
     await expectRejected(await h.send(bad), 401, /Signature mismatch/);
     expect(h.service.calls).toBe(before);

@@ -75,6 +75,9 @@ export function parseRequest(options: { maxBodyBytes: number }) {
       const issue = err.issues[0];
       throw new AxonRejection(422, `Invalid ${state.synapse} body: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : err.message}`, 'invalid_body');
     }
+    // JSON.parse rounds the 19-digit nonce; echo the exact value the header carried.
+    const headerNonce = state.headers.dendrite.nonce;
+    if (headerNonce !== undefined && /^\d{1,30}$/.test(headerNonce)) state.request.dendrite.nonce = BigInt(headerNonce);
     if (!ctx.get('timeout')) state.timeoutS = state.request.timeout > 0 ? state.request.timeout : state.timeoutS;
     await next();
   };
