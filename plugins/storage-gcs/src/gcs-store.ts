@@ -26,6 +26,7 @@ export interface GcsStoreConfig {
   publicBaseUrl: string;
   resumableThreshold: number;
   chunkSize?: number;
+  validation: 'md5' | 'crc32c' | 'none';
   logger?: Logger;
   /** fetch used to cancel resumable sessions (their URI is the credential). */
   fetch?: typeof fetch;
@@ -85,6 +86,7 @@ export class GcsStore implements ArtifactStore {
     const upload = file.createWriteStream({
       resumable,
       contentType,
+      validation: this.config.validation === 'none' ? false : this.config.validation,
       ...(resumable && this.config.chunkSize !== undefined && { chunkSize: this.config.chunkSize }),
     });
     let sessionUri: string | undefined;

@@ -35,6 +35,7 @@ export default definePlugin({
       publicBaseUrl,
       resumableThreshold: options.resumableThreshold,
       chunkSize: options.chunkSize,
+      validation: options.validation,
       logger,
     });
   },
