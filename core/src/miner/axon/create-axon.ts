@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import type { KeyringPair } from '@polkadot/keyring/types';
+import { encodeAddress } from '@polkadot/util-crypto';
 import { systemClock, type Clock, type Logger, type TierSpec } from '@neural-condense/sdk';
 import type { MinerConfig } from '../config.js';
 import type { MetagraphProvider } from '../metagraph.js';
@@ -62,6 +63,8 @@ export function createAxon(options: AxonOptions): Axon {
   const service = condenseServiceOf(options);
   const minStake = resolveMinStake(config);
   const log = logger.child({ component: 'axon' });
+  // Dendrites sign our address in the generic substrate format (42), whatever the pair's keyring uses.
+  const ourHotkey = encodeAddress(options.hotkey.publicKey, 42);
 
   const app = new Koa({ proxy: false });
   app.use(respond({ logger: log, axonUuid: randomUUID(), nowNs: () => BigInt(Math.round(clock.now())) * 1_000_000n }));
@@ -77,7 +80,7 @@ export function createAxon(options: AxonOptions): Axon {
       },
     }),
   );
-  app.use(verify({ verifier: new RequestVerifier(options.hotkey.address, clock) }));
+  app.use(verify({ verifier: new RequestVerifier(ourHotkey, clock) }));
   app.use(
     rateLimit({
       metagraph: options.metagraph,
@@ -108,7 +111,7 @@ export function createAxon(options: AxonOptions): Axon {
       // Validators keep connections open between queries; do not cut them before their timeout.
       listening.keepAliveTimeout = 65_000;
       const port = (listening.address() as AddressInfo).port;
-      log.info({ host: config.axon.host, port, hotkey: options.hotkey.address, tier: tier.name, minStake, remoteBackend: options.condense ? undefined : config.backend }, 'axon listening');
+      log.info({ host: config.axon.host, port, hotkey: ourHotkey, tier: tier.name, minStake, remoteBackend: options.condense ? undefined : config.backend }, 'axon listening');
       return { port };
     },
     async close() {
