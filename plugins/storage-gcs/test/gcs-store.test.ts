@@ -66,6 +66,15 @@ describe('gcs store against the JSON API stand-in', () => {
     expect(standin.rawKeys('pub')).toEqual([]);
   });
 
+  for (const validation of ['md5', 'crc32c'] as const) {
+    it(`detects a corrupted upload by ${validation} and removes the object`, async () => {
+      const store = await create({ resumableThreshold: 1000, validation });
+      standin.corruptNextUpload();
+      await expect(store.put({ key: 'bad.npy', body: pieces(5000, 1000), size: 5000, contentType: 'x' })).rejects.toThrow(/uploading gs:\/\/pub\/bad.npy failed/);
+      expect(standin.rawKeys('pub')).toEqual([]);
+    });
+  }
+
   it('lists .npy objects directly under the prefix across pages', async () => {
     const store = await create({ prefix: 'p/' });
     for (const key of ['k1.npy', 'k2.npy', 'k3.npy']) await store.put({ key, body: pieces(10, 10), size: 10, contentType: 'x' });

@@ -40,6 +40,8 @@ export interface GcsStandin {
   rawKeys(bucket: string, prefix?: string): string[];
   /** Drops all objects and sessions. */
   reset(): void;
+  /** Flips one stored byte of the next finished upload, so its reported hashes change. */
+  corruptNextUpload(): void;
   stop(): Promise<void>;
 }
 
@@ -115,6 +117,15 @@ export async function startGcsStandin(options: GcsStandinOptions): Promise<GcsSt
   const stats: GcsStandinStats = { simpleUploads: 0, resumableSessions: 0, chunkRanges: [], cancelledSessions: 0 };
   let generation = 1;
   let base = '';
+  let corruptNext = false;
+
+  function maybeCorrupt(data: Buffer): Buffer {
+    if (!corruptNext || data.length === 0) return data;
+    corruptNext = false;
+    const copy = Buffer.from(data);
+    copy[copy.length >> 1] ^= 0xff;
+    return copy;
+  }
 
   function resource(bucket: string, name: string, object: StoredObject) {
     return {
@@ -133,7 +144,7 @@ export async function startGcsStandin(options: GcsStandinOptions): Promise<GcsSt
   }
 
   function finish(session: UploadSession, id: string) {
-    const object: StoredObject = { data: Buffer.concat(session.parts), contentType: session.contentType, created: new Date(), generation: String(generation++) };
+    const object: StoredObject = { data: maybeCorrupt(Buffer.concat(session.parts)), contentType: session.contentType, created: new Date(), generation: String(generation++) };
     buckets.get(session.bucket)!.set(session.name, object);
     sessions.delete(id);
     return resource(session.bucket, session.name, object);
@@ -187,7 +198,7 @@ export async function startGcsStandin(options: GcsStandinOptions): Promise<GcsSt
       }
       const meta = JSON.parse(parts[0].body.toString()) as { name?: string; contentType?: string };
       const contentType = /content-type:\s*([^\r\n]+)/i.exec(parts[1].headers)?.[1] ?? 'application/octet-stream';
-      const object: StoredObject = { data: Buffer.from(parts[1].body), contentType: meta.contentType ?? contentType, created: new Date(), generation: String(generation++) };
+      const object: StoredObject = { data: maybeCorrupt(Buffer.from(parts[1].body)), contentType: meta.contentType ?? contentType, created: new Date(), generation: String(generation++) };
       const objectName = name || meta.name || '';
       objects.set(objectName, object);
       return json(res, 200, resource(bucket, objectName, object));
@@ -320,6 +331,10 @@ export async function startGcsStandin(options: GcsStandinOptions): Promise<GcsSt
     reset() {
       for (const objects of buckets.values()) objects.clear();
       sessions.clear();
+      corruptNext = false;
+    },
+    corruptNextUpload() {
+      corruptNext = true;
     },
     stop: () => loopback.stop(),
   };
