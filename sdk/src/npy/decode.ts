@@ -14,7 +14,8 @@ export function decodeNpy(bytes: Uint8Array): DecodedNpy {
   if (header.fortranOrder) throw new Error('fortran-order .npy not supported');
   const count = header.shape.reduce((a, b) => a * b, 1);
   const body = bytes.subarray(header.dataOffset);
-  const copy = body.slice(); // aligned copy
+  // A real copy at offset 0, so typed-array views are aligned. (Buffer#slice would be a view.)
+  const copy = new Uint8Array(body);
   let data: Float32Array;
   if (header.descr === '<f4') {
     if (copy.byteLength !== count * 4) throw new Error(`.npy body has ${copy.byteLength} bytes, expected ${count * 4}`);

@@ -57,6 +57,15 @@ describe('encodeKvCacheNpy', () => {
     expect(await collectBytes(encodeKvCacheNpy(half).chunks())).toEqual(bytes);
   });
 
+  it('decodes from a Node Buffer at an unaligned offset', async () => {
+    const c = cache(3, (i) => i / 8);
+    const bytes = await collectBytes(encodeKvCacheNpy(c, 'float32').chunks());
+    const padded = Buffer.alloc(bytes.length + 3);
+    padded.set(bytes, 3);
+    const d = decodeNpy(padded.subarray(3));
+    expect(d.data.subarray(0, 96)).toEqual(c.data[0].key);
+  });
+
   it('refuses a cache whose tensors do not match its shape', () => {
     expect(() => createKvCache({ layers: 1, kvHeads: 2, tokens: 3, headDim: 16 }, [{ key: new Float32Array(96), value: new Float32Array(95) }])).toThrow(/value has 95 elements, expected 96/);
   });
