@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BadRequestError, collectBytes, decodeNpy, DeadlineExceededError, encodeKvCacheNpy, UnsupportedModelError,
+  BadRequestError, collectBytes, halfToFloat32, decodeNpy, DeadlineExceededError, encodeKvCacheNpy, UnsupportedModelError,
   type CompressionRequest, type KvCache, type Logger, type TokenBudget,
 } from '@neural-condense/sdk';
 import { loadCheckpoint, loadDecoderWeights, loadTokenizer, referenceForward, TEST_MODELS, writeTestModel, type DecoderConfig, type PrefillOutputs } from '@neural-condense/sdk/llm';
@@ -124,6 +124,26 @@ describe.each(['reference', 'onnx'] as const)('kvpress compressor, %s runtime', 
     cache.data.forEach((layer, l) => {
       expect([...npy.data.subarray((2 * l) * n, (2 * l + 1) * n)]).toEqual([...layer.key]);
       expect([...npy.data.subarray((2 * l + 1) * n, (2 * l + 2) * n)]).toEqual([...layer.value]);
+    });
+  });
+});
+
+describe('kvpress compressor, onnx runtime in float16', () => {
+  it('prunes a half-float cache and keeps its bits as half floats', async () => {
+    const cache = await cacheOf(compressor({ runtime: 'onnx', dtype: 'float16', press: 'knorm', compressionRatio: 0.75 }));
+    const S = full.tokens;
+    const k = Math.trunc(S * 0.25);
+    const d = config.headDim;
+    expect(cache.tokens).toBe(k);
+    cache.data.forEach((layer, l) => {
+      expect(layer.key).toBeInstanceOf(Uint16Array);
+      const key = halfToFloat32(layer.key as Uint16Array);
+      for (let h = 0; h < config.numKvHeads; h++) {
+        // fp16 rounding may swap near-tied norms at the cut; everything else is the fp32 choice.
+        const want = lowestNormPositions(full.layers[l].key as Float32Array, h, k);
+        const close = want.filter((t, j) => maxAbsDiff(key.subarray((h * k + j) * d, (h * k + j + 1) * d), full.layers[l].key.subarray((h * S + t) * d, (h * S + t + 1) * d)) < 2e-2);
+        expect(close.length).toBeGreaterThanOrEqual(k - 2);
+      }
     });
   });
 });
