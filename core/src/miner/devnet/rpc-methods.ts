@@ -139,7 +139,8 @@ function runtimeVersion(state: ChainState): unknown {
     authoringVersion: 1,
     specVersion: state.blob.specVersion,
     implVersion: 1,
-    apis: [],
+    // Only the Metadata runtime API (id = blake2_64("Metadata")), answered by state_call above.
+    apis: [['0x37e397fc7c91f5e4', 2]],
     transactionVersion: state.blob.txVersion,
     stateVersion: 1,
   };
