@@ -54,11 +54,13 @@ export function expectedAttentionPress(options: ExpectedAttentionPressOptions = 
           for (let c = 0; c < d; c++) logit += k[c] * mu[c];
           logit /= Math.sqrt(d);
           if (useCov) {
+            // Σ' is symmetric: kᵀΣ'k = Σᵢ kᵢ(Σ'ᵢᵢkᵢ + 2·Σ_{j>i} Σ'ᵢⱼkⱼ), half the products.
             let quad = 0;
             for (let i = 0; i < d; i++) {
+              const row = i * d;
               let s = 0;
-              for (let j = 0; j < d; j++) s += cov[i * d + j] * k[j];
-              quad += k[i] * s;
+              for (let j = i + 1; j < d; j++) s += cov[row + j] * k[j];
+              quad += k[i] * (cov[row + i] * k[i] + 2 * s);
             }
             logit += quad / d / 2;
           }
