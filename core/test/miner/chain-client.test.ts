@@ -152,6 +152,13 @@ describe('post-dTAO stake', () => {
 });
 
 describe('connection robustness', () => {
+  it('fails fast at start-up when nothing answers, naming the endpoint', async () => {
+    devnet = await startDevnet();
+    const url = devnet.url;
+    await devnet.stop();
+    await expect(connectClient(devnet, { callTimeoutMs: 400 })).rejects.toMatchObject({ code: 'disconnected', message: expect.stringContaining(`cannot connect to ${url}`) });
+  });
+
   it('reconnects with backoff after the node restarts', async () => {
     devnet = await startDevnet({ shape: 'post-dtao' });
     devnet.state.registerNeuron(NETUID, { hotkey: alice.address, stakeTao: 1 });

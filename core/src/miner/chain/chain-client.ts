@@ -69,7 +69,7 @@ export class ChainClient {
     provider.on('error', () => {});
     await provider.connect().catch(() => client.scheduleReconnect());
     try {
-      await withTimeout(api.isReadyOrError, Math.max(options.callTimeoutMs, 5_000), `connect ${options.endpoint}`);
+      await withTimeout(api.isReadyOrError, options.callTimeoutMs, `connect ${options.endpoint}`);
     } catch (error) {
       await client.close();
       throw error instanceof ChainError ? error : new ChainError('disconnected', `cannot connect to ${options.endpoint}: ${String(error)}`, { cause: error });
@@ -157,6 +157,7 @@ export class ChainClient {
     const tx = this.api.tx.subtensorModule!.serveAxon!(netuid, target.version, ip.toString(), target.port, ipType, AXON_PROTOCOL, 0, 0);
     const timeoutMs = this.options.extrinsicTimeoutMs ?? Math.max(this.options.callTimeoutMs, 60_000);
     let unsubscribe: (() => void) | undefined;
+    let settled = false;
     const included = new Promise<ServeAxonReceipt>((resolve, reject) => {
       tx.signAndSend(hotkey, { nonce: -1 }, (result) => {
         if (result.dispatchError) {
@@ -170,12 +171,14 @@ export class ChainClient {
           reject(new ChainError('extrinsic_failed', `serve_axon was dropped by the node: ${result.status.type}`));
         }
       })
-        .then((unsub) => (unsubscribe = unsub))
+        // The status can arrive before signAndSend resolves with its unsubscribe function.
+        .then((unsub) => (settled ? unsub() : (unsubscribe = unsub)))
         .catch((error: unknown) => reject(new ChainError('extrinsic_failed', `serve_axon was refused: ${error instanceof Error ? error.message : String(error)}`, { cause: error })));
     });
     try {
       return await withTimeout(included, timeoutMs, 'serve_axon');
     } finally {
+      settled = true;
       unsubscribe?.();
     }
   }
