@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { AXON_VERSION } from '../protocol/version.js';
 
 /** `AxonInfo` as stored in `SubtensorModule.Axons` (spec §4.4). */
 export interface AxonInfo {
@@ -19,19 +20,10 @@ export interface AxonTarget {
   version: number;
 }
 
-/** The bittensor SDK release our axon speaks as (`version_as_int` of 9.0.0, spec §6). */
-export const AXON_VERSION_AS_INT = 9_000_000;
+/** The `version` posted with `serve_axon`: the same `version_as_int` the axon sends in its headers. */
+export const AXON_VERSION_AS_INT = AXON_VERSION;
 /** `protocol` value bittensor posts in `serve_axon`. */
 export const AXON_PROTOCOL = 4;
-
-/** `version_as_int` of a `major.minor.patch` string: 8.4.3 -> 8004003. */
-export function versionAsInt(version: string): number {
-  const parts = version.split('.').map((p) => Number.parseInt(p, 10));
-  if (parts.length !== 3 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 999)) {
-    throw new Error(`version '${version}' must be major.minor.patch with parts 0..999`);
-  }
-  return parts[0]! * 1_000_000 + parts[1]! * 1_000 + parts[2]!;
-}
 
 /** An IP address as the integer `serve_axon` takes, with its type (4 or 6). */
 export function ipToInt(ip: string): { ip: bigint; ipType: 4 | 6 } {
