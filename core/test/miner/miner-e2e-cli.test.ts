@@ -3,7 +3,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +14,7 @@ import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import { silentLogger } from '@neural-condense/sdk';
 import { ChainClient } from '../../src/miner/chain/chain-client.js';
+import { freePort } from '../helpers/chain-devnet.js';
 import { signRequest } from '../helpers/dendrite-signer.js';
 import { numpyLoad } from '../helpers/python.js';
 
@@ -31,14 +31,6 @@ let endpoint: string;
 let axonPort: number;
 let minerKey: KeyringPair;
 let validator: KeyringPair;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Starts the CLI and resolves with the first stdout match (rejects if it exits first). */
 function start(args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {

@@ -2,7 +2,6 @@
 // stand-in, the real backend with the test compressor and local store, the real axon.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -15,7 +14,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { runMiner, type RunningMiner } from '../../src/miner/run-miner.js';
 import { NotRegisteredError } from '../../src/miner/chain/errors.js';
 import type { DevnetServer } from '../../src/miner/devnet/devnet-server.js';
-import { startDevnet } from '../helpers/chain-devnet.js';
+import { freePort, startDevnet } from '../helpers/chain-devnet.js';
 import { TEST_COMPRESSOR, makeContext } from '../helpers/backend.js';
 import { signRequest } from '../helpers/dendrite-signer.js';
 import { numpyLoad } from '../helpers/python.js';
@@ -28,15 +27,6 @@ let miner: RunningMiner;
 let minerKey: KeyringPair;
 let validator: KeyringPair;
 let lowStake: KeyringPair;
-
-// miner.axon.port must be 1..65535 (as the original's flag), so ask the OS for a free one.
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function writeConfig(walletName: string): Promise<string> {
   const file = join(dir, `${walletName}.yaml`);
