@@ -6,7 +6,7 @@ import {
   BadRequestError, collectBytes, halfToFloat32, decodeNpy, DeadlineExceededError, encodeKvCacheNpy, UnsupportedModelError,
   type CompressionRequest, type KvCache, type Logger, type TokenBudget,
 } from '@neural-condense/sdk';
-import { loadCheckpoint, loadDecoderWeights, loadTokenizer, referenceForward, TEST_MODELS, writeTestModel, type DecoderConfig, type PrefillOutputs } from '@neural-condense/sdk/llm';
+import { applyRotary, loadCheckpoint, loadDecoderWeights, ropeInvFreq, ropeTables, loadTokenizer, referenceForward, TEST_MODELS, writeTestModel, type DecoderConfig, type PrefillOutputs } from '@neural-condense/sdk/llm';
 import { KvpressCompressor, kvpressOptions, type KvpressOptions } from '../src/index.js';
 
 // The compressor end to end on a seeded Mistral-architecture checkpoint with the real
@@ -154,6 +154,36 @@ describe('kvpress compressor requests', () => {
     expect((await cacheOf(c, request({ tokenBudget: { min: 40, max: 50 } }))).tokens).toBe(40);
     expect((await cacheOf(compressor({ runtime: 'reference', compressionRatio: 0 }), request({ tokenBudget: { min: 16, max: 20 } }))).tokens).toBe(20);
     await expect(c.compress(request({ tokenBudget: { min: 128, max: 1024 } }))).rejects.toThrow(BadRequestError);
+  });
+
+  it('re-rotates kept keys to the positions right before the question (rerotateKeys)', async () => {
+    const plain = await cacheOf(compressor({ runtime: 'reference', compressionRatio: 0.75 }));
+    const moved = await cacheOf(compressor({ runtime: 'reference', compressionRatio: 0.75, rerotateKeys: true }));
+    const T = full.tokens;
+    const k = plain.tokens;
+    const d = config.headDim;
+    const inv = ropeInvFreq(config);
+    const query = (pos: number) => {
+      const q = Float64Array.from({ length: d }, (_, i) => Math.cos(3 * i + 1));
+      applyRotary(q, 1, 1, ropeTables(inv, [pos]));
+      return q;
+    };
+    const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, v, i) => s + v * b[i], 0);
+    let moves = 0;
+    for (let l = 0; l < 2; l++) {
+      for (let h = 0; h < config.numKvHeads; h++) {
+        const positions = lowestNormPositions(full.layers[l].key as Float32Array, h, k);
+        positions.forEach((p, m) => {
+          const row = (c: KvCache) => c.data[l].key.subarray((h * k + m) * d, (h * k + m + 1) * d);
+          // Question token j = 3 sits at T + 3; the moved key sits at T - k + m.
+          const distance = T + 3 - (T - k + m);
+          expect(dot(query(T + 3), row(moved))).toBeCloseTo(dot(query(p + distance), row(plain)), 4);
+          if (p !== T - k + m) moves++;
+        });
+      }
+      expect(moved.data[l].value).toEqual(plain.data[l].value);
+    }
+    expect(moves).toBeGreaterThan(0);
   });
 
   it('stops when the request is aborted and refuses target models it cannot format', async () => {
