@@ -75,7 +75,7 @@ export class GcsStore implements ArtifactStore {
       },
       remove: (key) => this.delete(key),
       advice: () =>
-        `Grant anonymous read: gcloud storage buckets add-iam-policy-binding gs://${this.bucket.name} --member=allUsers --role=roles/storage.objectViewer (an organisation policy "domain restricted sharing" or "public access prevention" may forbid it), or fix publicBaseUrl.`,
+        `Grant anonymous read: gcloud storage buckets add-iam-policy-binding gs://${this.bucket.name} --member=allUsers --role=roles/storage.legacyObjectReader (an organisation policy "domain restricted sharing" or "public access prevention" may forbid it), or fix publicBaseUrl.`,
     });
     this.logger.info({ bucket: this.bucket.name, baseUrl: this.config.publicBaseUrl }, 'gcs store ready: anonymous read checked');
   }

@@ -5,7 +5,7 @@ const MiB = 1024 * 1024;
 /** Options of `@neural-condense/storage-gcs`, as written under `store.options`. */
 export const gcsOptionsSchema = z
   .object({
-    /** Bucket holding the artifacts; grant `allUsers` the `roles/storage.objectViewer` role on it. */
+    /** Bucket holding the artifacts; grant `allUsers` `roles/storage.legacyObjectReader` on it. */
     bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'a GCS bucket name (lower-case letters, digits, - _ .)'),
     /** Object name prefix, e.g. `condense/`. */
     prefix: z.string().default(''),

@@ -117,7 +117,7 @@ describe('gcs store against the JSON API stand-in', () => {
   it('init() refuses a bucket that is not publicly readable and removes its probe', async () => {
     const store = await create({ bucket: 'priv' });
     const err = await store.init!().catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/anonymous HEAD answered 403.*--member=allUsers --role=roles\/storage.objectViewer/);
+    expect((err as Error).message).toMatch(/anonymous HEAD answered 403.*--member=allUsers --role=roles\/storage.legacyObjectReader/);
     expect(standin.rawKeys('priv')).toEqual([]);
   });
 

@@ -134,6 +134,15 @@ describe('hf store against the Hub stand-in', () => {
     await expect(create({ repos: 'miner/secret' }).init()).rejects.toThrow(/'miner\/secret' is private; validators cannot download from it/);
   });
 
+  it('reports a token without write access at start-up and on put', async () => {
+    const store = create({ token: 'hf_wrong', allowRedirectingHead: true });
+    const err = await store.init().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).path).toBe('store.options.token');
+    expect((err as Error).message).toMatch(/cannot commit to 'miner\/a'.*HF_TOKEN needs write access/);
+    await expect(store.put({ key: keyFor(0, 1, 'w1'), body: bytes(10), size: 10, contentType: 'x' })).rejects.toThrow(/401 .*check HF_TOKEN has write access/);
+  });
+
   it('needs a token and a {repo} placeholder with several repos', () => {
     expect(() => createHfStore(plugin.options.parse({ repos: 'miner/a' }), createTestPluginContext(), {}, {})).toThrow(/set HF_TOKEN/);
     expect(() => create({ repos: ['miner/a', 'miner/b'], publicBaseUrl: 'https://proxy.example.com/x' })).toThrow(/must contain \{repo\}/);
