@@ -176,6 +176,9 @@ describe('applyScorerPress', () => {
   it('names the press when it returns the wrong number of scores, and stops when aborted', () => {
     const bad: ScorerPress = { name: 'short', needs: {}, score: () => new Float32Array(3) };
     expect(() => applyScorerPress(outputs(8), bad, { config, compressionRatio: 0.5, budget: open })).toThrow(/press short returned 3 scores/);
+    const short = outputs(8);
+    short.layers[1] = { key: short.layers[1].key.subarray(1), value: short.layers[1].value };
+    expect(() => applyScorerPress(short, firstChannel, { config, compressionRatio: 0.5, budget: open })).toThrow(/layer 1 has 127 key/);
     const ac = new AbortController();
     ac.abort();
     expect(() => applyScorerPress(outputs(8), firstChannel, { config, compressionRatio: 0.5, budget: open, signal: ac.signal })).toThrow(/aborted|deadline/);

@@ -89,6 +89,11 @@ export function applyScorerPress(outputs: PrefillOutputs, scorer: ScorerPress, o
   const H = config.numKvHeads;
   const D = config.headDim;
   if (outputs.layers.length !== config.numLayers) throw new RangeError(`prefill has ${outputs.layers.length} layers, the model config ${config.numLayers}`);
+  outputs.layers.forEach((layer, l) => {
+    if (layer.key.length !== H * S * D || layer.value.length !== H * S * D) {
+      throw new RangeError(`prefill layer ${l} has ${layer.key.length} key / ${layer.value.length} value elements, expected ${H}x${S}x${D} (kv heads x tokens x head dim)`);
+    }
+  });
   const selection = selectKeptTokens(outputs, scorer, options);
   const k = selection.kept;
   const invFreq = options.rerotateKeys ? ropeInvFreq(config) : undefined;
