@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { startBackend } from '../../backend/server.js';
 import { runCommand } from '../run-command.js';
 import { ALGORITHMS, loadWithFlags, withConfigOptions, type ConfigArgs } from '../shared-options.js';
+import { closeOnSignals } from '../exit-on-signal.js';
 
 interface BackendArgs extends ConfigArgs {
   algorithm?: string;
@@ -29,20 +30,6 @@ export const backendCommand: CommandModule<object, BackendArgs> = {
       });
       const backend = await startBackend(loaded, logger);
       process.stdout.write(`condense backend listening on ${backend.url} (tier ${loaded.tier.name})\n`);
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        logger.info({ signal }, 'shutting down');
-        backend.close().then(
-          () => process.exit(0),
-          (err: Error) => {
-            logger.error({ err: err.message }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      closeOnSignals(logger, () => backend.close());
     }),
 };

@@ -3,6 +3,7 @@ import { runMiner } from '../../miner/run-miner.js';
 import { NotRegisteredError } from '../../miner/chain/errors.js';
 import { runCommand } from '../run-command.js';
 import { loadWithFlags, withConfigOptions, type ConfigArgs } from '../shared-options.js';
+import { closeOnSignals } from '../exit-on-signal.js';
 
 /** The original miner's flags (dotted, as bittensor spells them). */
 interface MinerArgs extends ConfigArgs {
@@ -69,20 +70,6 @@ export const minerCommand: CommandModule<object, MinerArgs> = {
         throw error;
       }
       process.stdout.write(`condense miner: uid ${miner.uid}, hotkey ${miner.hotkey}, axon on port ${miner.axonPort}, tier ${loaded.tier.name}\n`);
-      let stopping = false;
-      const stop = (signal: string): void => {
-        if (stopping) return;
-        stopping = true;
-        logger.info({ signal }, 'shutting down');
-        miner.close().then(
-          () => process.exit(0),
-          (err: Error) => {
-            logger.error({ err: err.message }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      closeOnSignals(logger, () => miner.close());
     }),
 };
