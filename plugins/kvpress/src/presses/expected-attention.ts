@@ -1,6 +1,6 @@
 import type { ScorerPress } from '@neural-condense/sdk';
 import { ropeInvFreq, type DecoderConfig } from '@neural-condense/sdk/llm';
-import { maxOf, meanOverGroup, rowNorm, softmaxInPlace } from './attention-math.js';
+import { dotAt, maxOf, meanOverGroup, rowNorm, softmaxInPlace } from './attention-math.js';
 
 /** Options of the ExpectedAttention press. */
 export interface ExpectedAttentionPressOptions {
@@ -50,17 +50,13 @@ export function expectedAttentionPress(options: ExpectedAttentionPressOptions = 
         for (let t = 0; t < n; t++) {
           const row = (kv * S + sink + t) * d;
           for (let c = 0; c < d; c++) k[c] = layer.key[row + c];
-          let logit = 0;
-          for (let c = 0; c < d; c++) logit += k[c] * mu[c];
-          logit /= Math.sqrt(d);
+          let logit = dotAt(k, 0, mu, 0, d) / Math.sqrt(d);
           if (useCov) {
             // Σ' is symmetric: kᵀΣ'k = Σᵢ kᵢ(Σ'ᵢᵢkᵢ + 2·Σ_{j>i} Σ'ᵢⱼkⱼ), half the products.
             let quad = 0;
             for (let i = 0; i < d; i++) {
               const row = i * d;
-              let s = 0;
-              for (let j = i + 1; j < d; j++) s += cov[row + j] * k[j];
-              quad += k[i] * (cov[row + i] * k[i] + 2 * s);
+              quad += k[i] * (cov[row + i] * k[i] + 2 * dotAt(cov, row + i + 1, k, i + 1, d - i - 1));
             }
             logit += quad / d / 2;
           }
