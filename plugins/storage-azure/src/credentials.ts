@@ -1,9 +1,13 @@
-import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { BlobServiceClient, StorageSharedKeyCredential, type StoragePipelineOptions } from '@azure/storage-blob';
 import { ConfigError } from '@neural-condense/sdk';
 import type { AzureStoreOptions } from './options.js';
 
 /** Where the credentials came from, for the start-up log (never the secret itself). */
 export type AzureCredentialSource = 'connection-string' | 'shared-key' | 'default-azure-credential';
+
+// The client's default backs off 4 s, 8 s, 16 s...: during an outage a request would hang
+// far past a validator's timeout. Fail within a few seconds instead; the deadline rules.
+const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 3, retryDelayInMs: 250, maxRetryDelayInMs: 2000 } };
 
 /** The account's blob endpoint: the override, or `https://<account>.blob.core.windows.net`. */
 function accountUrl(options: AzureStoreOptions, account: string): string {
@@ -24,7 +28,7 @@ export async function createBlobServiceClient(
   const accountKey = options.accountKey ?? env.AZURE_STORAGE_KEY;
   if (connectionString && !options.accountName) {
     try {
-      return { client: BlobServiceClient.fromConnectionString(connectionString), source: 'connection-string' };
+      return { client: BlobServiceClient.fromConnectionString(connectionString, PIPELINE), source: 'connection-string' };
     } catch (err) {
       throw new ConfigError('store.options.connectionString', `not a valid Azure Storage connection string (${(err as Error).message})`);
     }
@@ -37,14 +41,17 @@ export async function createBlobServiceClient(
   }
   if (accountKey) {
     const credential = new StorageSharedKeyCredential(accountName, accountKey);
-    return { client: new BlobServiceClient(accountUrl(options, accountName), credential), source: 'shared-key' };
+    return { client: new BlobServiceClient(accountUrl(options, accountName), credential, PIPELINE), source: 'shared-key' };
   }
   const identity = await loadIdentity();
-  return { client: new BlobServiceClient(accountUrl(options, accountName), new identity.DefaultAzureCredential()), source: 'default-azure-credential' };
+  return { client: new BlobServiceClient(accountUrl(options, accountName), new identity.DefaultAzureCredential(), PIPELINE), source: 'default-azure-credential' };
 }
 
+/** The token-credential member of the client's credential union (`@azure/core-auth` is not a direct dependency). */
+type TokenCredential = Extract<ConstructorParameters<typeof BlobServiceClient>[1], { getToken: unknown }>;
+
 interface IdentityModule {
-  DefaultAzureCredential: new () => ConstructorParameters<typeof BlobServiceClient>[1];
+  DefaultAzureCredential: new () => TokenCredential;
 }
 
 async function loadIdentity(): Promise<IdentityModule> {

@@ -1,6 +1,6 @@
 import { createTestPluginContext } from '@neural-condense/sdk/testing';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { ConfigError } from '@neural-condense/sdk';
+import { ConfigError, StoreError } from '@neural-condense/sdk';
 import plugin from '@neural-condense/storage-azure';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AZURITE_ACCOUNT, startAzurite, type Azurite } from './helpers/azurite.js';
@@ -107,5 +107,37 @@ describe('azure store against azurite', () => {
     } finally {
       Object.assign(process.env, saved);
     }
+  });
+});
+
+describe('azure store through an azurite outage', () => {
+  let azurite: Azurite;
+  afterAll(async () => azurite?.stop());
+
+  it('fails a put whose server dies mid-upload within seconds, shows nothing, and works once the server is back', async () => {
+    azurite = await startAzurite();
+    await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('outage').create({ access: 'blob' });
+    const store = await plugin.create(
+      plugin.options.parse({ container: 'outage', connectionString: azurite.connectionString, blockSize: 64 * 1024, concurrency: 2, singleShotBytes: 0 }),
+      createTestPluginContext(),
+    );
+    const size = 1024 * 1024;
+    async function* dying(): AsyncGenerator<Uint8Array> {
+      for (let off = 0; off < size; off += 32 * 1024) {
+        if (off === size / 2) await azurite.kill();
+        yield new Uint8Array(32 * 1024).fill(1);
+      }
+    }
+    const started = performance.now();
+    const err = await store.put({ key: 'o1.npy', body: dying(), size, contentType: 'x' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as Error).message).toMatch(/^\[azure\] uploading o1\.npy failed/);
+    expect(performance.now() - started).toBeLessThan(15_000);
+
+    await azurite.restart();
+    // The staged blocks from before the outage were never committed: nothing to read.
+    expect((await fetch(store.url('o1.npy'))).status).toBe(404);
+    const stored = await store.put({ key: 'o2.npy', body: (async function* () { yield new Uint8Array(size).fill(2); })(), size, contentType: 'x' });
+    expect((await fetch(stored.url, { method: 'HEAD' })).headers.get('content-length')).toBe(String(size));
   });
 });

@@ -1,5 +1,5 @@
 import { createTestPluginContext } from '@neural-condense/sdk/testing';
-import { ConfigError } from '@neural-condense/sdk';
+import { ConfigError, StoreError } from '@neural-condense/sdk';
 import plugin from '@neural-condense/storage-gcs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGcsStandin, type GcsStandin } from './helpers/gcs-standin.js';
@@ -132,5 +132,33 @@ describe('gcs store against the JSON API stand-in', () => {
     const result = plugin.options.safeParse({ bucket: 'pub', chunkSize: 300_000 });
     expect(result.success).toBe(false);
     expect(JSON.stringify(result.error?.issues)).toMatch(/multiple of 256 KiB/);
+  });
+});
+
+describe('gcs store through a stand-in outage', () => {
+  it('fails a put whose server dies mid-upload within seconds, and works once the server is back', async () => {
+    let standin = await startGcsStandin({ buckets: ['pub'] });
+    const port = Number(new URL(standin.url).port);
+    const store = await plugin.create(
+      plugin.options.parse({ bucket: 'pub', apiEndpoint: standin.url, resumableThreshold: 0, chunkSize: 256 * 1024 }),
+      createTestPluginContext(),
+    );
+    const size = 2 * 1024 * 1024;
+    const started = performance.now();
+    const err = await store
+      .put({ key: 'o1.npy', body: pieces(size, 64 * 1024, () => void standin.stop()), size, contentType: 'x' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as Error).message).toMatch(/^\[gcs\] uploading gs:\/\/pub\/o1\.npy failed/);
+    expect(performance.now() - started).toBeLessThan(15_000);
+
+    standin = await startGcsStandin({ buckets: ['pub'], port });
+    try {
+      const stored = await store.put({ key: 'o2.npy', body: pieces(size, 64 * 1024), size, contentType: 'x' });
+      expect((await fetch(stored.url, { method: 'HEAD' })).headers.get('content-length')).toBe(String(size));
+      expect(standin.rawKeys('pub')).toEqual(['o2.npy']);
+    } finally {
+      await standin.stop();
+    }
   });
 });

@@ -31,10 +31,13 @@ export interface LoopbackServer {
   stop(): Promise<void>;
 }
 
-/** Starts `handler` on 127.0.0.1:0 (stand-ins of cloud APIs use it). */
-export async function startLoopbackServer(handler: RequestListener): Promise<LoopbackServer> {
+/** Starts `handler` on 127.0.0.1 and a free port, or `port` (to bring a stopped stand-in back). */
+export async function startLoopbackServer(handler: RequestListener, port = 0): Promise<LoopbackServer> {
   const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
   return {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     server,

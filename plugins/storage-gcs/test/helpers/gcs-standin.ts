@@ -52,6 +52,8 @@ export interface GcsStandinOptions {
   publicBuckets?: string[];
   /** Page size of object listings (small to exercise pagination). Default 1000. */
   pageSize?: number;
+  /** Port to listen on (to restart a stopped stand-in in place). Default: a free one. */
+  port?: number;
 }
 
 // CRC32C (Castagnoli), which the client validates uploads against by default.
@@ -317,7 +319,7 @@ export async function startGcsStandin(options: GcsStandinOptions): Promise<GcsSt
       if (!res.headersSent) apiError(res, 500, (err as Error).message);
       else res.destroy();
     });
-  });
+  }, options.port);
   base = loopback.url;
 
   return {
