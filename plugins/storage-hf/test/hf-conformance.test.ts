@@ -6,8 +6,8 @@ import { startHubStandin } from './helpers/hub-standin.js';
 const TOKEN = 'hf_conformance_token';
 
 // LFS objects over 2 MiB take the multipart transfer in 1 MiB parts, so the suite's 6 MiB
-// bodies exercise it. The suite's HEAD follows the resolve redirect (fetch does), so the
-// start-up probe is told validators do too; hf-store.test.ts covers the default refusal.
+// bodies exercise it. Plain resolve URLs: the suite's fetch follows the 302, so the
+// start-up probe is told validators do too (hf-store.test.ts covers the default refusal).
 describeStoreConformance('hf (loopback Hub stand-in, one dataset repo)', async () => {
   const hub = await startHubStandin({ repos: ['dataset:miner/kv-a'], token: TOKEN, multipartThreshold: 2 * 1024 * 1024, multipartChunk: 1024 * 1024, treePageSize: 3 });
   const context = createTestPluginContext();
@@ -25,7 +25,9 @@ describeStoreConformance('hf (loopback Hub stand-in, one dataset repo)', async (
   };
 });
 
-describeStoreConformance('hf (loopback Hub stand-in, two model repos)', async () => {
+// The production setup the docs recommend: URLs through a proxy that answers HEAD with 200,
+// so the start-up probe passes exactly as the validator's HEAD (no redirects) would.
+describeStoreConformance('hf (loopback Hub stand-in, two model repos behind a proxy)', async () => {
   const hub = await startHubStandin({ repos: ['model:miner/kv-a', 'model:miner/kv-b'], token: TOKEN, multipartThreshold: 2 * 1024 * 1024, multipartChunk: 1024 * 1024 });
   const context = createTestPluginContext();
   const store = await plugin.create(
@@ -34,8 +36,7 @@ describeStoreConformance('hf (loopback Hub stand-in, two model repos)', async ()
       repoType: 'model',
       token: TOKEN,
       hubUrl: hub.url,
-      publicBaseUrl: `${hub.url}/{repo}/resolve/main`,
-      allowRedirectingHead: true,
+      publicBaseUrl: `${hub.url}/proxy/{repo}`,
     }),
     context,
   );

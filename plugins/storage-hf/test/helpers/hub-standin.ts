@@ -4,7 +4,8 @@
 // API with the "basic" and HF "multipart" transfers (the client falls back to them when
 // the server does not offer "xet"), the upload targets the batch returns, the NDJSON
 // commit, tree listing with Link pagination, paths-info, and `resolve`, which redirects
-// LFS files to a "CDN" path with a 302 as huggingface.co does.
+// LFS files to a "CDN" path with a 302 as huggingface.co does. `/proxy/<repo>/<path>`
+// plays the redirect-following proxy the plugin's docs recommend (HEAD answers 200).
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startLoopbackServer } from '@neural-condense/sdk/testing';
@@ -279,6 +280,15 @@ export async function startHubStandin(options: HubStandinOptions): Promise<HubSt
       if (!data) return hubError(res, 404, 'not found');
       res.writeHead(200, { 'content-length': data.length, 'content-type': 'application/octet-stream' });
       return void res.end(req.method === 'HEAD' ? undefined : data);
+    }
+    m = /^\/proxy\/(?:(datasets)\/)?([^/]+\/[^/]+)\/(.+)$/.exec(path);
+    if (m && (req.method === 'GET' || req.method === 'HEAD')) {
+      // What the documented workaround puts in front of the Hub: a proxy that follows the
+      // resolve redirect itself, so HEAD answers 200 with the file's length.
+      const file = repos.get(`${m[1] ? 'dataset' : 'model'}:${m[2]}`)?.files.get(m[3]);
+      if (!file) return hubError(res, 404, 'not found');
+      res.writeHead(200, { 'content-length': file.data.length, 'content-type': 'application/octet-stream' });
+      return void res.end(req.method === 'HEAD' ? undefined : file.data);
     }
     m = /^\/(?:(datasets)\/)?([^/]+\/[^/]+)\/resolve\/[^/]+\/(.+)$/.exec(path);
     if (m && (req.method === 'GET' || req.method === 'HEAD')) return resolve(req, res, m[1] ? 'dataset' : 'model', m[2], m[3]);
