@@ -54,13 +54,17 @@ export class AzureBlobStore implements ArtifactStore {
 
   async init(): Promise<void> {
     let access: string | undefined;
+    let accessKnown = true;
     try {
       access = (await this.container.getAccessPolicy()).blobPublicAccess;
     } catch (err) {
-      throw this.configError(err);
+      // An identity with data roles only (DefaultAzureCredential) may not read the ACL:
+      // then the probe below decides, and its write still catches wrong credentials.
+      if (!(err instanceof RestError && err.statusCode === 403)) throw this.configError(err);
+      accessKnown = false;
     }
     // Behind a CDN or the static-website endpoint the container itself may stay private.
-    if (this.config.publicBaseUrl === undefined && access !== 'blob' && access !== 'container') {
+    if (accessKnown && this.config.publicBaseUrl === undefined && access !== 'blob' && access !== 'container') {
       throw new ConfigError(
         'store.options.container',
         `[azure] container '${this.container.containerName}' has public access level '${access ?? 'private'}'; validators cannot read it. Run: az storage container set-permission --name ${this.container.containerName} --public-access blob (the account needs allowBlobPublicAccess=true), or set publicBaseUrl to a CDN in front of it`,
