@@ -7,22 +7,40 @@ export interface GcResult {
   failed: number;
 }
 
-/** Deletes every artifact older than `ttlMs`. One failed delete does not stop the run. */
+/**
+ * Deletes every artifact older than `ttlMs`: in one batch where the store has
+ * `deleteMany` (the Hub spends one commit per call), else one by one, where one failed
+ * delete does not stop the run.
+ */
 export async function collectExpired(store: ArtifactStore, ttlMs: number, clock: Clock, logger: Logger): Promise<GcResult> {
   const cutoff = clock.now() - ttlMs;
   const result: GcResult = { scanned: 0, deleted: 0, failed: 0 };
+  const expired: string[] = [];
   for await (const entry of store.list()) {
     result.scanned++;
-    if (entry.lastModified > cutoff) continue;
+    if (entry.lastModified <= cutoff) expired.push(entry.key);
+  }
+  if (expired.length === 0) return result;
+  if (store.deleteMany) {
     try {
-      await store.delete(entry.key);
-      result.deleted++;
-      storeGcDeleted.inc();
+      await store.deleteMany(expired);
+      result.deleted = expired.length;
     } catch (err) {
-      result.failed++;
-      logger.warn({ key: entry.key, err: (err as Error).message }, 'TTL delete failed');
+      result.failed = expired.length;
+      logger.warn({ keys: expired.length, err: (err as Error).message }, 'TTL batch delete failed');
+    }
+  } else {
+    for (const key of expired) {
+      try {
+        await store.delete(key);
+        result.deleted++;
+      } catch (err) {
+        result.failed++;
+        logger.warn({ key, err: (err as Error).message }, 'TTL delete failed');
+      }
     }
   }
+  storeGcDeleted.inc(result.deleted);
   return result;
 }
 

@@ -6,13 +6,14 @@ import { startHubStandin } from './helpers/hub-standin.js';
 const TOKEN = 'hf_conformance_token';
 
 // LFS objects over 2 MiB take the multipart transfer in 1 MiB parts, so the suite's 6 MiB
-// bodies exercise it. Plain resolve URLs: the suite's fetch follows the 302, so the
-// start-up probe is told validators do too (hf-store.test.ts covers the default refusal).
+// bodies exercise it. Plain resolve URLs answer HEAD with a 302, which the validator does
+// not follow and the suite refuses, so this run also serves through the proxy
+// (hf-store.test.ts covers the default refusal of plain resolve URLs).
 describeStoreConformance('hf (loopback Hub stand-in, one dataset repo)', async () => {
   const hub = await startHubStandin({ repos: ['dataset:miner/kv-a'], token: TOKEN, multipartThreshold: 2 * 1024 * 1024, multipartChunk: 1024 * 1024, treePageSize: 3 });
   const context = createTestPluginContext();
   const store = await plugin.create(
-    plugin.options.parse({ repos: 'miner/kv-a', prefix: 'kv/', token: TOKEN, hubUrl: hub.url, allowRedirectingHead: true }),
+    plugin.options.parse({ repos: 'miner/kv-a', prefix: 'kv/', token: TOKEN, hubUrl: hub.url, publicBaseUrl: `${hub.url}/proxy/datasets/{repo}` }),
     context,
   );
   return {
