@@ -3,24 +3,13 @@
 // to the S3 endpoint given, best of N runs. Prints one JSON line.
 // Usage: node storage-upload.mjs <streaming|buffered|buffered-single-put> <endpoint> <bucket> [tokens] [runs]
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { collectBytes, createKvCache, encodeKvCacheNpy } from '../../sdk/dist/index.js';
+import { collectBytes, encodeKvCacheNpy } from '../../sdk/dist/index.js';
+import { mistralShapedCache } from './mistral-cache.mjs';
 import { S3Store, s3OptionsSchema } from '../../plugins/storage-s3/dist/index.js';
 
 const [variant, endpoint, bucket, tokensArg, runsArg] = process.argv.slice(2);
-const shape = { layers: 32, kvHeads: 8, tokens: Number(tokensArg ?? 1024), headDim: 128 };
 const runs = Number(runsArg ?? 3);
-const n = shape.kvHeads * shape.tokens * shape.headDim;
-let seed = 99;
-const data = Array.from({ length: shape.layers }, () => {
-  const make = () => {
-    const a = new Uint16Array(n);
-    for (let i = 0; i < n; i++) a[i] = 0x3000 + ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0x0fff); // finite halves
-    return a;
-  };
-  return { key: make(), value: make() };
-});
-const cache = createKvCache(shape, data);
-const cacheBytes = data.reduce((s, l) => s + l.key.byteLength + l.value.byteLength, 0);
+const { cache, cacheBytes } = mistralShapedCache(Number(tokensArg ?? 1024), 'float16', 99);
 global.gc?.();
 const rssBefore = process.memoryUsage().rss;
 
@@ -51,4 +40,4 @@ for (let r = 0; r < runs; r++) {
 }
 await store.close();
 const maxRss = process.resourceUsage().maxRSS * 1024;
-console.log(JSON.stringify({ variant, tokens: shape.tokens, cacheBytes, fileBytes: size, ms: best, rssBefore, maxRss, partSize: options.partSize, queueSize: options.queueSize }));
+console.log(JSON.stringify({ variant, tokens: cache.tokens, cacheBytes, fileBytes: size, ms: best, rssBefore, maxRss, partSize: options.partSize, queueSize: options.queueSize }));

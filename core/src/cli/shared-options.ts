@@ -19,6 +19,14 @@ export function withConfigOptions<T>(y: Argv<T>) {
     .option('cache-dir', { type: 'string', describe: 'models, graphs and local artifacts (default $CONDENSE_CACHE_DIR or ~/.cache/neural-condense)' });
 }
 
+/** `--wallet.name/--wallet.hotkey/--wallet.path`, as bittensor's CLI spells them. */
+export function withWalletOptions<T>(y: Argv<T>) {
+  return y
+    .option('wallet.name', { type: 'string', describe: 'wallet name (default: miner.wallet.name, else "default")' })
+    .option('wallet.hotkey', { type: 'string', describe: 'hotkey name (default: miner.wallet.hotkey, else "default")' })
+    .option('wallet.path', { type: 'string', describe: 'wallets folder (default ~/.bittensor/wallets)' });
+}
+
 export interface ConfigArgs {
   config?: string;
   'log-level'?: string;

@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger, silentProgress, systemClock } from '../logger.js';
@@ -47,4 +47,18 @@ export async function startLoopbackServer(handler: RequestListener, port = 0): P
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
+}
+
+/** Reads a whole request body (stand-ins of cloud APIs in tests). */
+export async function readRequestBody(req: IncomingMessage): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of req) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** Answers with a JSON body and its exact Content-Length. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, contentType = 'application/json'): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
 }

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { runMiner } from '../../miner/run-miner.js';
 import { NotRegisteredError } from '../../miner/chain/errors.js';
 import { runCommand } from '../run-command.js';
-import { loadWithFlags, withConfigOptions, type ConfigArgs } from '../shared-options.js';
+import { loadWithFlags, withConfigOptions, withWalletOptions, type ConfigArgs } from '../shared-options.js';
 import { closeOnSignals } from '../exit-on-signal.js';
 
 /** The original miner's flags (dotted, as bittensor spells them). */
@@ -41,13 +41,10 @@ export const minerCommand: CommandModule<object, MinerArgs> = {
   command: 'miner',
   describe: 'run the SN47 miner: check registration, serve the axon, post it on chain, answer validators',
   builder: (y) =>
-    withConfigOptions(y)
+    withWalletOptions(withConfigOptions(y))
       .option('netuid', { type: 'number', describe: 'subnet uid (default 47)' })
       .option('subtensor.network', { type: 'string', describe: 'finney | test | archive | local, or a ws(s):// URL (default finney)' })
       .option('subtensor.chain_endpoint', { type: 'string', describe: 'ws(s):// URL of a subtensor node; overrides the network' })
-      .option('wallet.name', { type: 'string', describe: 'wallet name (default "default")' })
-      .option('wallet.hotkey', { type: 'string', describe: 'hotkey name (default "default")' })
-      .option('wallet.path', { type: 'string', describe: 'wallets folder (default ~/.bittensor/wallets)' })
       .option('miner.backend_host', { type: 'string', describe: 'forward to a backend on this host instead of running it in this process' })
       .option('miner.backend_port', { type: 'number', describe: 'port of that backend' })
       .option('axon.port', { type: 'number', describe: 'port the axon listens on (default 8091)' })

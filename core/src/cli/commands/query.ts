@@ -8,7 +8,7 @@ import { Dendrite } from '../../miner/dendrite/dendrite.js';
 import { runSelfTest } from '../../miner/dendrite/self-test.js';
 import { loadHotkey } from '../../miner/wallet/load-hotkey.js';
 import { runCommand } from '../run-command.js';
-import { loadWithFlags, withConfigOptions, type ConfigArgs } from '../shared-options.js';
+import { loadWithFlags, withConfigOptions, withWalletOptions, type ConfigArgs } from '../shared-options.js';
 
 interface QueryArgs extends ConfigArgs {
   axon: string;
@@ -52,12 +52,9 @@ export const queryCommand: CommandModule<object, QueryArgs> = {
   command: 'query',
   describe: 'send a signed TextCompressProtocol (or Metadata) to an axon and check the answer like a validator',
   builder: (y) =>
-    withConfigOptions(y)
+    withWalletOptions(withConfigOptions(y))
       .option('axon', { type: 'string', demandOption: true, describe: 'the miner axon, host:port' })
       .option('axon-hotkey', { type: 'string', demandOption: true, describe: "the miner's hotkey ss58 (signed into the request)" })
-      .option('wallet.name', { type: 'string', describe: 'wallet to sign with (default: miner.wallet.name)' })
-      .option('wallet.hotkey', { type: 'string', describe: 'hotkey to sign with (default: miner.wallet.hotkey)' })
-      .option('wallet.path', { type: 'string', describe: 'wallets folder (default ~/.bittensor/wallets)' })
       .option('dev-uri', { type: 'string', describe: 'sign with a dev key instead, e.g. //Alice (local tests)' })
       .option('context-file', { type: 'string', describe: 'file holding the context (default: stdin)' })
       .option('target-model', { type: 'string', describe: "target_model to ask for (default: the tier's first)" })

@@ -5,7 +5,7 @@
 // storage.googleapis.com serves. No GCS emulator ships on npm or Debian.
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { startLoopbackServer } from '@neural-condense/sdk/testing';
+import { startLoopbackServer, readRequestBody, sendJson } from '@neural-condense/sdk/testing';
 
 interface StoredObject {
   data: Buffer;
@@ -75,16 +75,10 @@ function crc32cBase64(data: Buffer): string {
   return out.toString('base64');
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of req) parts.push(part as Buffer);
-  return Buffer.concat(parts);
-}
 
+/** The JSON API answers with this content type. */
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
+  sendJson(res, status, body, headers, 'application/json; charset=UTF-8');
 }
 
 function apiError(res: ServerResponse, status: number, message: string): void {
@@ -159,7 +153,7 @@ export async function startGcsStandin(options: GcsStandinOptions): Promise<GcsSt
     // Status query: `bytes */<total|*>` with an empty body.
     const query = /^bytes \*\/(\d+|\*)$/.exec(range);
     if (query) {
-      await readBody(req);
+      await readRequestBody(req);
       if (session.received === 0) return void res.writeHead(308).end();
       return void res.writeHead(308, { range: `bytes=0-${session.received - 1}` }).end();
     }
@@ -169,7 +163,7 @@ export async function startGcsStandin(options: GcsStandinOptions): Promise<GcsSt
     const offset = Number(m[1]);
     if (offset !== session.received) return apiError(res, 400, `chunk starts at ${offset}, ${session.received} bytes received`);
     // Bytes count only once the request completes: an aborted PUT leaves the session as it was.
-    const data = await readBody(req);
+    const data = await readRequestBody(req);
     if (req.readableAborted) return;
     if (m[2] !== '*' && data.length !== Number(m[2]) - offset + 1) return apiError(res, 400, 'chunk length does not match Content-Range');
     session.parts.push(data);
@@ -189,7 +183,7 @@ export async function startGcsStandin(options: GcsStandinOptions): Promise<GcsSt
       stats.simpleUploads++;
       const boundary = /boundary="?([^";]+)"?/.exec(String(req.headers['content-type'] ?? ''))?.[1];
       if (!boundary) return apiError(res, 400, 'missing multipart boundary');
-      const body = await readBody(req);
+      const body = await readRequestBody(req);
       // A client that went away mid-body must not leave a (truncated) object.
       if (req.readableAborted) return;
       let parts;
@@ -207,7 +201,7 @@ export async function startGcsStandin(options: GcsStandinOptions): Promise<GcsSt
     }
     if (uploadType === 'resumable') {
       stats.resumableSessions++;
-      const meta = JSON.parse((await readBody(req)).toString() || '{}') as { contentType?: string };
+      const meta = JSON.parse((await readRequestBody(req)).toString() || '{}') as { contentType?: string };
       const id = randomBytes(12).toString('hex');
       sessions.set(id, {
         bucket,
@@ -301,7 +295,7 @@ export async function startGcsStandin(options: GcsStandinOptions): Promise<GcsSt
       if (id && req.method === 'PUT') return handleSessionPut(req, res, id);
       if (id && req.method === 'DELETE') {
         // Cancelling a session: GCS answers 499.
-        await readBody(req);
+        await readRequestBody(req);
         if (sessions.delete(id)) stats.cancelledSessions++;
         return void res.writeHead(499).end();
       }

@@ -8,7 +8,7 @@
 // plays the redirect-following proxy the plugin's docs recommend (HEAD answers 200).
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { startLoopbackServer } from '@neural-condense/sdk/testing';
+import { startLoopbackServer, readRequestBody, sendJson } from '@neural-condense/sdk/testing';
 
 interface RepoFile {
   /** Bytes of the file (LFS content, or the regular file itself). */
@@ -67,20 +67,10 @@ export interface HubStandin {
 
 const REGULAR_LIMIT = 10 * 1024 * 1024;
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of req) parts.push(part as Buffer);
-  return Buffer.concat(parts);
-}
 
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
 
 function hubError(res: ServerResponse, status: number, message: string, code?: string): void {
-  json(res, status, { error: message }, code ? { 'x-error-code': code } : {});
+  sendJson(res, status, { error: message }, code ? { 'x-error-code': code } : {});
 }
 
 function sha256(data: Buffer): string {
@@ -106,7 +96,7 @@ export async function startHubStandin(options: HubStandinOptions): Promise<HubSt
     if (!t || t.count <= 0) return false;
     t.count--;
     stats.throttled++;
-    json(res, 429, { error: `You have exceeded our hourly quotas for action: ${endpoint}. We invite you to retry later.` }, { 'retry-after': String(t.seconds) });
+    sendJson(res, 429, { error: `You have exceeded our hourly quotas for action: ${endpoint}. We invite you to retry later.` }, { 'retry-after': String(t.seconds) });
     return true;
   }
 
@@ -122,7 +112,7 @@ export async function startHubStandin(options: HubStandinOptions): Promise<HubSt
   }
 
   async function commit(req: IncomingMessage, res: ServerResponse, repoKey: string, repo: Repo): Promise<void> {
-    const lines = (await readBody(req)).toString().split('\n').filter(Boolean);
+    const lines = (await readRequestBody(req)).toString().split('\n').filter(Boolean);
     if (throttled('commit', res)) return;
     const ops = lines.map((l) => JSON.parse(l) as { key: string; value: Record<string, unknown> });
     if (ops[0]?.key !== 'header') return hubError(res, 400, 'first NDJSON line must be the header');
@@ -150,7 +140,7 @@ export async function startHubStandin(options: HubStandinOptions): Promise<HubSt
     repo.files = staged;
     stats.commits++;
     stats.commitOps.push(applied);
-    json(res, 200, { commitOid: commitId, commitUrl: `${base}/${repoKey}/commit/${commitId}`, hookOutput: '', success: true });
+    sendJson(res, 200, { commitOid: commitId, commitUrl: `${base}/${repoKey}/commit/${commitId}`, hookOutput: '', success: true });
   }
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL, type: string, name: string, rest: string): Promise<void> {
@@ -159,22 +149,22 @@ export async function startHubStandin(options: HubStandinOptions): Promise<HubSt
     const anonymousHidden = !repo || (repo.private && !authorized(req));
     if (rest === '' && req.method === 'GET') {
       if (anonymousHidden) return hubError(res, req.headers.authorization ? 404 : 401, 'Repository not found', 'RepoNotFound');
-      return json(res, 200, { id: name, private: repo.private });
+      return sendJson(res, 200, { id: name, private: repo.private });
     }
     if (anonymousHidden) return hubError(res, 404, 'Repository not found', 'RepoNotFound');
     const write = req.method === 'POST' && /^\/(preupload|commit)\//.test(rest);
     if (write && !authorized(req)) return hubError(res, 401, 'Invalid credentials in Authorization header');
     if (rest.startsWith('/preupload/')) {
-      const body = JSON.parse((await readBody(req)).toString()) as { files: Array<{ path: string; size: number }> };
+      const body = JSON.parse((await readRequestBody(req)).toString()) as { files: Array<{ path: string; size: number }> };
       if (throttled('preupload', res)) return;
       stats.preuploads++;
       // Like the default .gitattributes of a new repo: *.npy is LFS, and so is anything over 10 MB.
-      return json(res, 200, { files: body.files.map((f) => ({ path: f.path, uploadMode: f.path.endsWith('.npy') || f.size > REGULAR_LIMIT ? 'lfs' : 'regular' })) });
+      return sendJson(res, 200, { files: body.files.map((f) => ({ path: f.path, uploadMode: f.path.endsWith('.npy') || f.size > REGULAR_LIMIT ? 'lfs' : 'regular' })) });
     }
     if (rest.startsWith('/commit/')) return commit(req, res, repoKey, repo);
     if (rest.startsWith('/paths-info/') && req.method === 'POST') {
-      const body = JSON.parse((await readBody(req)).toString()) as { paths: string[]; expand?: boolean };
-      return json(res, 200, body.paths.filter((p) => repo.files.has(p)).map((p) => entry(p, repo.files.get(p)!, !!body.expand)));
+      const body = JSON.parse((await readRequestBody(req)).toString()) as { paths: string[]; expand?: boolean };
+      return sendJson(res, 200, body.paths.filter((p) => repo.files.has(p)).map((p) => entry(p, repo.files.get(p)!, !!body.expand)));
     }
     const tree = /^\/tree\/[^/]+(?:\/(.*))?$/.exec(rest);
     if (tree && req.method === 'GET') {
@@ -200,7 +190,7 @@ export async function startHubStandin(options: HubStandinOptions): Promise<HubSt
         next.searchParams.set('cursor', String(cursor + treePageSize));
         headers.link = `<${next.toString()}>; rel="next"`;
       }
-      return json(res, 200, page, headers);
+      return sendJson(res, 200, page, headers);
     }
     hubError(res, 404, `no route for ${req.method} ${url.pathname}`);
   }
@@ -209,7 +199,7 @@ export async function startHubStandin(options: HubStandinOptions): Promise<HubSt
     if (!authorized(req)) return hubError(res, 401, 'Invalid credentials');
     if (!repos.has(`${type}:${name}`)) return hubError(res, 404, 'Repository not found');
     stats.batches++;
-    const body = JSON.parse((await readBody(req)).toString()) as { transfers: string[]; objects: Array<{ oid: string; size: number }> };
+    const body = JSON.parse((await readRequestBody(req)).toString()) as { transfers: string[]; objects: Array<{ oid: string; size: number }> };
     const multipart = body.objects.some((o) => o.size > multipartThreshold) && body.transfers.includes('multipart');
     const objects = body.objects.map((o) => {
       if (lfs.has(o.oid)) return { oid: o.oid, size: o.size }; // already stored: no upload action
@@ -221,7 +211,7 @@ export async function startHubStandin(options: HubStandinOptions): Promise<HubSt
       }
       return { oid: o.oid, size: o.size, authenticated: true, actions: { upload: { href: `${base}/lfs-upload/${o.oid}` } } };
     });
-    json(res, 200, { transfer: multipart ? 'multipart' : 'basic', objects }, { 'content-type': 'application/vnd.git-lfs+json' });
+    sendJson(res, 200, { transfer: multipart ? 'multipart' : 'basic', objects }, { 'content-type': 'application/vnd.git-lfs+json' });
   }
 
   function resolve(req: IncomingMessage, res: ServerResponse, type: string, name: string, path: string): void {
@@ -247,7 +237,7 @@ export async function startHubStandin(options: HubStandinOptions): Promise<HubSt
     if (m && req.method === 'POST') return lfsBatch(req, res, m[1] ? 'dataset' : 'model', m[2]);
     m = /^\/lfs-upload\/([0-9a-f]{64})$/.exec(path);
     if (m && req.method === 'PUT') {
-      const data = await readBody(req);
+      const data = await readRequestBody(req);
       if (sha256(data) !== m[1]) return hubError(res, 400, 'sha256 of the uploaded body does not match the oid');
       stats.basicUploads++;
       lfs.set(m[1], data);
@@ -255,7 +245,7 @@ export async function startHubStandin(options: HubStandinOptions): Promise<HubSt
     }
     m = /^\/lfs-part\/([0-9a-f]{64})\/(\d+)$/.exec(path);
     if (m && req.method === 'PUT') {
-      const data = await readBody(req);
+      const data = await readRequestBody(req);
       stats.multipartParts++;
       if (!multiparts.has(m[1])) multiparts.set(m[1], new Map());
       multiparts.get(m[1])!.set(Number(m[2]), data);
@@ -263,7 +253,7 @@ export async function startHubStandin(options: HubStandinOptions): Promise<HubSt
     }
     m = /^\/lfs-complete\/([0-9a-f]{64})$/.exec(path);
     if (m && req.method === 'POST') {
-      const body = JSON.parse((await readBody(req)).toString()) as { oid: string; parts: Array<{ partNumber: number; etag: string }> };
+      const body = JSON.parse((await readRequestBody(req)).toString()) as { oid: string; parts: Array<{ partNumber: number; etag: string }> };
       const stored = multiparts.get(m[1]);
       const parts = body.parts.map((p) => stored?.get(p.partNumber));
       if (parts.some((p, i) => !p || `"${sha256(p).slice(0, 32)}"` !== body.parts[i].etag)) return hubError(res, 400, 'a part is missing or its etag does not match');
