@@ -14,6 +14,7 @@ const alias = [
 export default defineConfig({
   resolve: { alias },
   test: {
+    reporters: ['default', './vitest.summary-reporter.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
