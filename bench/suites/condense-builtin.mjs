@@ -49,7 +49,7 @@ export default async function condenseBuiltin({ log }) {
         runs.sort((a, b) => a.ms - b.ms);
         const mid = runs[Math.floor(runs.length / 2)];
         const t = mid.body.timings;
-        rows.push([press, mid.ms.toFixed(0), (t.prefillMs ?? 0).toFixed(0), (t.upload_ms ?? 0).toFixed(0), mid.body.compressed_tokens, (mid.body.bytes / 2 ** 20).toFixed(2)]);
+        rows.push([press, mid.ms.toFixed(0), (t.prefill_ms ?? 0).toFixed(0), (t.upload_ms ?? 0).toFixed(0), mid.body.compressed_tokens, (mid.body.bytes / 2 ** 20).toFixed(2)]);
       } finally {
         await backend.close();
       }

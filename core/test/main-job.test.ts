@@ -66,8 +66,11 @@ describe('main job: condense backend on its embedded defaults', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ context: makeContext(10_000, 11), target_model: 'mistralai/Mistral-7B-Instruct-v0.2' }),
     });
-    const body = (await res.json()) as { compressed_kv_url: string; compressed_tokens: number; bytes: number };
+    const body = (await res.json()) as { compressed_kv_url: string; compressed_tokens: number; bytes: number; timings: Record<string, number> };
     expect(res.status, JSON.stringify(body)).toBe(200);
+    // Stage timings in one style: core's and the compressor's, all `<stage>_ms`.
+    expect(Object.keys(body.timings).every((k) => /^[a-z]+(_[a-z]+)*_ms$/.test(k)), Object.keys(body.timings).join()).toBe(true);
+    expect(body.timings).toMatchObject({ prefill_ms: expect.any(Number), queue_ms: expect.any(Number), upload_ms: expect.any(Number), total_ms: expect.any(Number) });
     expect(body.compressed_kv_url).toMatch(/^https?:\/\/.*\.npy$/);
     const bytes = new Uint8Array(await (await fetch(body.compressed_kv_url)).arrayBuffer());
     expect(bytes.length).toBe(body.bytes);

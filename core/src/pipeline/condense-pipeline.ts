@@ -84,7 +84,7 @@ export class CondensePipeline implements CondenseService {
         output.timings = {
           queue_ms: queuedMs,
           compress_ms: compressedAt - started - queuedMs,
-          ...(result.timings ?? {}),
+          ...wireTimings(result.timings),
           upload_ms: done - compressedAt,
           total_ms: done - started,
         };
@@ -133,6 +133,16 @@ export class CondensePipeline implements CondenseService {
     const stored = await store.put({ key, body: npy.chunks(), size: npy.size, contentType: 'application/octet-stream', signal });
     return { target_model: targetModel, compressed_kv_url: stored.url, compressed_tokens: cache.tokens, bytes: stored.size, timings: {} };
   }
+}
+
+/** A compressor's stage timings in the wire's style: `prefillMs` → `prefill_ms`, 0.1 ms resolution. */
+function wireTimings(timings: Record<string, number> | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, ms] of Object.entries(timings ?? {})) {
+    const name = key.replace(/Ms$/, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/_ms$/, '');
+    out[`${name}_ms`] = Math.round(ms * 10) / 10;
+  }
+  return out;
 }
 
 /** Python's len(): code points, not UTF-16 units. */
