@@ -6,7 +6,8 @@ export { CondensePipeline, type CondensePipelineDeps } from './pipeline/condense
 export { JobQueue, QueueFullError } from './pipeline/job-queue.js';
 export type { CondenseService, CondenseInput, CondenseOptions, CondenseOutput } from './pipeline/types.js';
 export { createBackendApp, type BackendAppDeps } from './backend/app.js';
-export { startBackend, type RunningBackend } from './backend/server.js';
+export { startBackend, type RunningBackend, type StartBackendOptions } from './backend/server.js';
+export { anyCaller, loopbackOnly, type CondenseAccess } from './backend/routes/condense.js';
 export { STATUS_BY_CODE, toErrorResponse, type ErrorBody } from './backend/middleware/errors.js';
 export { collectExpired, startTtlGc, type GcResult } from './store/ttl-gc.js';
 export { createLogger } from './logging.js';

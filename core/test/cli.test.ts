@@ -46,6 +46,14 @@ describe('condense CLI', () => {
     expect(backend.stdout).toMatch(/--port/);
   });
 
+  it('refuses a misspelt or foreign flag instead of ignoring it', async () => {
+    const res = await condense(['backend', '--prot', '8081']);
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim()).toBe('condense: unknown option --prot; see --help');
+    const foreign = await condense(['compress', '--axon.port', '1']);
+    expect(foreign.stderr).toMatch(/unknown option --axon\.port/);
+  });
+
   it('stops on a bad config with one line naming the file and the path, exit code 2', async () => {
     const { file } = await tempConfig('backend:\n  port: 99999\n');
     const res = await condense(['backend', '--config', file]);

@@ -8,13 +8,15 @@ import { errorMapper } from './middleware/errors.js';
 import type { InFlightTracker } from './middleware/in-flight.js';
 import { requestLog } from './middleware/request-log.js';
 import { artifactsRoute } from './routes/artifacts.js';
-import { condenseRoute } from './routes/condense.js';
+import { condenseRoute, type CondenseAccess } from './routes/condense.js';
 import { healthRoute, type HealthInfo } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
 
 export interface BackendAppDeps {
   logger: Logger;
   maxBodyBytes: number;
+  /** Who may call POST /condense (default: anyone). */
+  condenseAccess?: CondenseAccess;
   /** Tracks requests so shutdown can wait for them and refuse new ones. */
   inFlight?: InFlightTracker;
   /** Resolved once the runtime is up; until then /condense answers 503. */
@@ -37,7 +39,7 @@ export function createBackendApp(deps: BackendAppDeps): Koa {
       return rt.condense.condense(input, options);
     },
   };
-  condenseRoute(router, service);
+  condenseRoute(router, service, deps.condenseAccess);
   healthRoute(router, () => deps.runtime()?.health);
   metricsRoute(router);
   artifactsRoute(router, () => deps.runtime()?.store);

@@ -4,6 +4,7 @@ import type { Logger } from '@neural-condense/sdk';
 import type { LoadedConfig } from '../config/index.js';
 import { createRuntime, type Runtime } from '../container.js';
 import { createBackendApp } from './app.js';
+import type { CondenseAccess } from './routes/condense.js';
 import { InFlightTracker } from './middleware/in-flight.js';
 
 export interface RunningBackend {
@@ -21,13 +22,19 @@ export interface RunningBackend {
  * Listens first (so an ephemeral port is known before the local store needs its URL),
  * then builds the runtime; until it is ready /condense answers 503 and /health "starting".
  */
-export async function startBackend(loaded: LoadedConfig, logger: Logger): Promise<RunningBackend> {
+export interface StartBackendOptions {
+  /** Who may call POST /condense; the miner passes `loopbackOnly`. */
+  condenseAccess?: CondenseAccess;
+}
+
+export async function startBackend(loaded: LoadedConfig, logger: Logger, options: StartBackendOptions = {}): Promise<RunningBackend> {
   const { backend } = loaded.config;
   let runtime: Runtime | undefined;
   const inFlight = new InFlightTracker();
   const app = createBackendApp({
     logger,
     inFlight,
+    condenseAccess: options.condenseAccess,
     maxBodyBytes: backend.maxBodyBytes,
     runtime: () =>
       runtime && {

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.js';
+import { rejectUnknownFlags } from './unknown-flags.js';
 
 // The `condense` CLI. Each command lives in ./commands/<name>.ts.
 const cli = yargs(hideBin(process.argv))
@@ -18,4 +19,17 @@ const cli = yargs(hideBin(process.argv))
 
 for (const command of commands) cli.command(command);
 
-await cli.parseAsync();
+// A misspelt or foreign flag is an error, not silently ignored.
+cli.middleware(rejectUnknownFlags(hideBin(process.argv)));
+
+// Usage errors (unknown flags, missing arguments): one line and exit code 2, no stack.
+cli.fail((message, error) => {
+  process.stderr.write(`condense: ${message ?? error?.message}\n`);
+  process.exit(2);
+});
+try {
+  await cli.parseAsync();
+} catch (error) {
+  process.stderr.write(`condense: ${(error as Error).message}\n`);
+  process.exit(2);
+}

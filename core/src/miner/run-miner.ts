@@ -2,6 +2,7 @@ import type { KeyringPair } from '@polkadot/keyring/types';
 import type { Logger } from '@neural-condense/sdk';
 import type { LoadedConfig } from '../config/index.js';
 import { startBackend, type RunningBackend } from '../backend/server.js';
+import { loopbackOnly } from '../backend/routes/condense.js';
 import { createAxon, type Axon } from './axon/index.js';
 import { loadHotkey } from './wallet/index.js';
 import { ChainClient } from './chain/chain-client.js';
@@ -71,7 +72,9 @@ export async function runMiner(loaded: LoadedConfig, options: RunMinerOptions): 
 
     let backend: RunningBackend | undefined;
     if (!miner.backend) {
-      backend = await startBackend(loaded, logger);
+      // Validators reach the compressor through the axon only (signature, stake, quota);
+      // the backend's own POST /condense stays open to this machine for debugging.
+      backend = await startBackend(loaded, logger, { condenseAccess: loopbackOnly });
       cleanups.push(() => backend!.close());
     }
     const axon: Axon = createAxon({ config: miner, tier: loaded.tier, hotkey, metagraph: sync, condense: backend?.runtime.condense, logger });

@@ -19,7 +19,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
 
 /** Error body of every failed request. */
 export interface ErrorBody {
-  error: ErrorCode | 'not_found' | 'method_not_allowed' | 'unsupported_media_type';
+  error: ErrorCode | 'not_found' | 'method_not_allowed' | 'unsupported_media_type' | 'forbidden';
   detail: string;
 }
 
