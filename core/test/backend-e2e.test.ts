@@ -1,4 +1,5 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeNpy, parseNpyHeader, systemClock, silentLogger } from '@neural-condense/sdk';
@@ -158,9 +159,7 @@ describe('backend under load and failure', () => {
   it('a failed upload answers 502 and leaves no artifact visible', async () => {
     const { TEST_COMPRESSOR } = await import('./helpers/backend.js');
     const failing = new URL('./helpers/failing-store.ts', import.meta.url).pathname;
-    const backend = await startTestBackend({ compressor: { plugin: TEST_COMPRESSOR } });
-    await backend.stop();
-    const dir = join(backend.dir, 'artifacts-failing');
+    const dir = await mkdtemp(join(tmpdir(), 'nc-failing-store-'));
     const b2 = await startTestBackend({ compressor: { plugin: TEST_COMPRESSOR }, store: { plugin: failing, options: { dir, failAfterBytes: 5000 } } });
     try {
       const res = await postJson(`${b2.url}/condense`, { context: makeContext(4_000), target_model: MODEL });
@@ -172,6 +171,7 @@ describe('backend under load and failure', () => {
       expect(files.filter((f) => String(f).endsWith('.part'))).toEqual([]);
     } finally {
       await b2.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -2,12 +2,12 @@
 // and the backend answering then shutting down on SIGTERM.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { numpyLoad } from './helpers/python.js';
 
 const run = promisify(execFile);
@@ -24,8 +24,12 @@ async function condense(args: string[], input?: string): Promise<{ code: number;
   });
 }
 
+const made: string[] = [];
+afterAll(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
+
 async function tempConfig(text: string | ((dir: string) => string)): Promise<{ dir: string; file: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'nc-cli-'));
+  made.push(dir);
   const file = join(dir, 'miner.yaml');
   await writeFile(file, typeof text === 'string' ? text : text(dir));
   return { dir, file };

@@ -1,12 +1,16 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '@neural-condense/sdk';
 import { loadConfig } from './load.js';
 
+const made: string[] = [];
+afterAll(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
+
 async function configFile(text: string, ext = 'yaml'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'nc-config-'));
+  made.push(dir);
   const file = join(dir, `miner.${ext}`);
   await writeFile(file, text);
   return file;

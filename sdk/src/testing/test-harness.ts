@@ -1,10 +1,23 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger, silentProgress, systemClock } from '../logger.js';
 import type { PluginContext } from '../plugin.js';
 import type { TierPolicy } from '../tier.js';
+
+let scratch: string | undefined;
+
+/** One temp parent per test process, removed when the process exits. */
+function scratchDir(): string {
+  if (!scratch) {
+    const dir = mkdtempSync(join(tmpdir(), 'nc-plugin-test-'));
+    scratch = dir;
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  mkdirSync(scratch, { recursive: true });
+  return scratch;
+}
 
 /**
  * A PluginContext for creating a plugin in tests: silent logs, the system clock, a fresh
@@ -18,7 +31,7 @@ export function createTestPluginContext(overrides: Partial<PluginContext> = {}):
     tierPolicy: {} as TierPolicy,
     hostUrl: 'http://127.0.0.1:9',
     ...overrides,
-    cacheDir: overrides.cacheDir ?? mkdtempSync(join(tmpdir(), 'nc-plugin-test-')),
+    cacheDir: overrides.cacheDir ?? mkdtempSync(join(scratchDir(), 'ctx-')),
   };
 }
 
