@@ -19,7 +19,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.mjs', '**/*.cjs', 'bench/**/*.js', 'scripts/**/*.js'],
+    files: ['**/*.mjs', '**/*.cjs', 'bench/**/*.js', 'scripts/**/*.js', '*/bin/*.js'],
     languageOptions: {
       globals: Object.fromEntries(
         ['process', 'console', 'Buffer', 'URL', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'performance', 'global', 'globalThis', 'fetch', 'AbortController', 'TextDecoder', 'TextEncoder', 'module', 'require', '__dirname'].map((g) => [g, 'readonly']),
