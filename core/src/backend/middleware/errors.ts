@@ -48,7 +48,7 @@ export function errorMapper(logger: Logger) {
 
 export function toErrorResponse(err: unknown): { status: number; body: ErrorBody } {
   if (err instanceof CondenseError) {
-    return { status: STATUS_BY_CODE[err.code], body: { error: err.code, detail: err.detail ?? err.message } };
+    return { status: STATUS_BY_CODE[err.code], body: { error: err.code, detail: err.detail ? `${err.message}; ${err.detail}` : err.message } };
   }
   // Errors from the body parser (raw-body / co-body) carry an HTTP status and a type.
   const e = err as { status?: number; type?: string; message?: string };
