@@ -13,6 +13,11 @@ export function toHalf(value: number): number {
 /** float32 bit pattern -> half bits; the hot loop of `float32ToHalf`. */
 function bitsToHalf(x: number): number {
   const sign = (x >>> 16) & 0x8000;
+  const abs = x & 0x7fffffff;
+  // Normal halves (2^-14 <= |v| < 65520, the common case): rebase the exponent by
+  // (127 - 15) << 23 and round to nearest even in one add; a carry out of the
+  // mantissa correctly bumps the exponent, up to Inf for [65520, 65536).
+  if (abs >= 0x38800000 && abs < 0x47800000) return sign | ((abs - 0x38000000 + 0x0fff + ((abs >>> 13) & 1)) >>> 13);
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // Inf / NaN

@@ -88,6 +88,36 @@ describe('float16', () => {
     expect(toHalf(value)).toBe(bits);
   });
 
+  it('float32ToHalf agrees with an independent round-to-nearest-even on 16M float32 bit patterns', () => {
+    // Reference: exact arithmetic on doubles. A half's spacing near v is 2^(e-10), with e
+    // clamped at -14 for subnormals; round v/spacing to the nearest integer, ties to even.
+    const ref = (v: number, bits: number): number => {
+      if (Number.isNaN(v)) return ((bits >>> 16) & 0x8000) | 0x7e00; // sign kept, payload canonical
+      const sign = v < 0 || Object.is(v, -0) ? 0x8000 : 0;
+      const a = Math.abs(v);
+      if (a >= 65520) return sign | 0x7c00;
+      const e = Math.max(Math.floor(Math.log2(a || 2 ** -30)), -14);
+      const spacing = 2 ** (e - 10);
+      const q = a / spacing;
+      let n = Math.floor(q);
+      if (q - n > 0.5 || (q - n === 0.5 && n % 2 === 1)) n++;
+      const value = n * spacing; // exact
+      if (value === 0) return sign;
+      const he = Math.max(Math.floor(Math.log2(value)), -14);
+      return he === -14 && value < 2 ** -14 ? sign | (value / 2 ** -24) : sign | ((he + 15) << 10) | (value / 2 ** he - 1) * 1024;
+    };
+    const bits = new Uint32Array(1 << 24);
+    for (let i = 0; i < bits.length; i++) bits[i] = (i * 256 + (i % 251)) >>> 0; // every exponent, varied low bits
+    const floats = new Float32Array(bits.buffer);
+    const halves = float32ToHalf(floats);
+    let mismatches = 0;
+    for (let i = 0; i < floats.length; i++) {
+      const want = ref(floats[i], bits[i]);
+      if (halves[i] !== want && mismatches++ < 5) expect([bits[i].toString(16), halves[i]]).toEqual([bits[i].toString(16), want]);
+    }
+    expect(mismatches).toBe(0);
+  });
+
   it('round-trips every finite half value', () => {
     for (let h = 0; h < 0x10000; h++) {
       if ((h & 0x7c00) === 0x7c00) continue;
