@@ -4,6 +4,7 @@ export { parseDecoderConfig } from './config.js';
 export * from './safetensors.js';
 export * from './checkpoint.js';
 export * from './rope.js';
+export * from './average-rotation.js';
 export * from './seeded-random.js';
 export * from './test-model.js';
 export * from './reference-forward.js';

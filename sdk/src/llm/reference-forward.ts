@@ -1,7 +1,8 @@
 import { throwIfAborted } from '../errors.js';
 import { layerWeightName, requiredWeights, type Checkpoint } from './checkpoint.js';
+import { averageRopeRotation } from './average-rotation.js';
 import { applyRotary, ropeInvFreq, ropeTables } from './rope.js';
-import type { DecoderConfig, LayerOutputs, PrefillEngine, PrefillExtras, PrefillOutputs, PrefillRequest } from './types.js';
+import type { DecoderConfig, ExpectedAttentionExtra, LayerOutputs, PrefillEngine, PrefillExtras, PrefillOutputs, PrefillRequest } from './types.js';
 
 // A plain float64 forward pass of the Llama/Mistral/Qwen2 decoder, written for obviousness:
 // it is the oracle the ONNX graphs and the presses are checked against. Every step follows
@@ -50,26 +51,104 @@ function toHeadMajor(x: Float64Array, n: number, heads: number, d: number): Floa
   return y;
 }
 
-/** Mean and covariance (divided by N, centred) of pre-RoPE queries over positions >= skipFirst. */
-function queryStatistics(q: Float64Array, heads: number, n: number, d: number, skipFirst: number): { mean: Float32Array; cov: Float32Array } {
-  const mean = new Float32Array(heads * d);
-  const cov = new Float32Array(heads * d * d);
+/** Mean [heads, d] and covariance [heads, d, d] (divided by N, centred) of pre-RoPE queries over positions >= skipFirst; zeros when none. */
+function queryMoments(q: ArrayLike<number>, heads: number, n: number, d: number, skipFirst: number): { mean: Float64Array; cov: Float64Array } {
+  const mean = new Float64Array(heads * d);
+  const cov = new Float64Array(heads * d * d);
   const count = n - skipFirst;
   if (count <= 0) return { mean, cov };
+  const centred = new Float64Array(d);
   for (let h = 0; h < heads; h++) {
-    const mu = new Float64Array(d);
+    const mu = mean.subarray(h * d, (h + 1) * d);
     for (let t = skipFirst; t < n; t++) for (let i = 0; i < d; i++) mu[i] += q[(h * n + t) * d + i];
     for (let i = 0; i < d; i++) mu[i] /= count;
-    const c = new Float64Array(d * d);
-    const centred = new Float64Array(d);
+    const c = cov.subarray(h * d * d, (h + 1) * d * d);
     for (let t = skipFirst; t < n; t++) {
       for (let i = 0; i < d; i++) centred[i] = q[(h * n + t) * d + i] - mu[i];
       for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) c[i * d + j] += centred[i] * centred[j];
     }
-    for (let i = 0; i < d; i++) mean[h * d + i] = mu[i];
-    for (let k = 0; k < d * d; k++) cov[h * d * d + k] = c[k] / count;
+    for (let k = 0; k < d * d; k++) c[k] /= count;
   }
   return { mean, cov };
+}
+
+/** Query rows the window attention averages: the last min(w, n−1), at least one. */
+export function windowQueryCount(window: number, n: number): number {
+  return Math.max(1, Math.min(window, n - 1));
+}
+
+/**
+ * PrefillExtras.windowAttention in float64: per query head, the mean over the last
+ * `windowQueryCount(window, n)` queries of their causal softmax attention over all keys.
+ * `q` post-RoPE [numHeads, n, d], `k` post-RoPE [numKvHeads, n, d]; returns [numHeads, n].
+ */
+export function meanWindowAttention(q: ArrayLike<number>, k: ArrayLike<number>, config: Pick<DecoderConfig, 'numHeads' | 'numKvHeads' | 'headDim'>, n: number, window: number): Float32Array {
+  const { numHeads: nH, numKvHeads: nKv, headDim: d } = config;
+  const rows = windowQueryCount(window, n);
+  const group = nH / nKv;
+  const out = new Float32Array(nH * n);
+  const acc = new Float64Array(n);
+  const probs = new Float64Array(n);
+  for (let hh = 0; hh < nH; hh++) {
+    const g = Math.floor(hh / group);
+    acc.fill(0);
+    for (let t = n - rows; t < n; t++) {
+      let max = -Infinity;
+      for (let s = 0; s <= t; s++) {
+        let dot = 0;
+        for (let i = 0; i < d; i++) dot += q[(hh * n + t) * d + i] * k[(g * n + s) * d + i];
+        probs[s] = dot / Math.sqrt(d);
+        if (probs[s] > max) max = probs[s];
+      }
+      let sum = 0;
+      for (let s = 0; s <= t; s++) sum += probs[s] = Math.exp(probs[s] - max);
+      for (let s = 0; s <= t; s++) acc[s] += probs[s] / sum;
+    }
+    for (let s = 0; s < n; s++) out[hh * n + s] = acc[s] / rows;
+  }
+  return out;
+}
+
+/**
+ * PrefillExtras.expectedAttention in float64: moments of the pre-RoPE queries `q`
+ * [numHeads, n, d] over positions >= skipFirst, rotated by R̄ (mean rotation over
+ * [n, n + futurePositions)), scored against post-RoPE keys `k` [numKvHeads, n, d]:
+ * k·μ'/√d (+ ½·kᵀΣ'k/d). Returns [numHeads, n]; zeros when n <= skipFirst.
+ */
+export function expectedAttentionLogits(q: ArrayLike<number>, k: ArrayLike<number>, config: DecoderConfig, n: number, extra: ExpectedAttentionExtra): Float32Array {
+  const { numHeads: nH, numKvHeads: nKv, headDim: d } = config;
+  const out = new Float32Array(nH * n);
+  if (n <= extra.skipFirst) return out;
+  const { mean, cov } = queryMoments(q, nH, n, d, extra.skipFirst);
+  const rot = averageRopeRotation(ropeInvFreq(config), n, extra.futurePositions);
+  // μ' = R̄μ per head; Σ' = R̄ΣR̄ᵀ: rotate every row (ΣR̄ᵀ), transpose, rotate every row again.
+  applyRotary(mean, nH, 1, rot);
+  const covR = new Float64Array(d * d);
+  for (let hh = 0; hh < nH; hh++) {
+    const c = cov.subarray(hh * d * d, (hh + 1) * d * d);
+    applyRotary(c, d, 1, rot);
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) covR[i * d + j] = c[j * d + i];
+    applyRotary(covR, d, 1, rot);
+    c.set(covR);
+  }
+  const group = nH / nKv;
+  for (let hh = 0; hh < nH; hh++) {
+    const g = Math.floor(hh / group);
+    for (let s = 0; s < n; s++) {
+      const ko = (g * n + s) * d;
+      let lin = 0;
+      let quad = 0;
+      for (let i = 0; i < d; i++) {
+        lin += k[ko + i] * mean[hh * d + i];
+        if (!extra.covariance) continue;
+        let row = 0;
+        for (let j = 0; j < d; j++) row += cov[(hh * d + i) * d + j] * k[ko + j];
+        quad += k[ko + i] * row;
+      }
+      out[hh * n + s] = lin / Math.sqrt(d) + (extra.covariance ? quad / d / 2 : 0);
+    }
+  }
+  return out;
 }
 
 /**
@@ -108,13 +187,16 @@ export function referenceForward(config: DecoderConfig, weights: DecoderWeights,
 
     const out: LayerOutputs = { key: new Float32Array(0), value: Float32Array.from(v) };
     if (extras.queryStats) {
-      const { mean, cov } = queryStatistics(q, nH, n, d, extras.queryStats.skipFirst);
-      out.queryMean = mean;
-      out.queryCov = cov;
+      const { mean, cov } = queryMoments(q, nH, n, d, extras.queryStats.skipFirst);
+      out.queryMean = Float32Array.from(mean);
+      out.queryCov = Float32Array.from(cov);
     }
+    const qPre = extras.expectedAttention ? Float64Array.from(q) : undefined;
     applyRotary(q, nH, n, tables);
     applyRotary(k, nKv, n, tables);
     out.key = Float32Array.from(k);
+    if (extras.windowAttention) out.windowAttention = meanWindowAttention(q, k, config, n, extras.windowAttention);
+    if (qPre && extras.expectedAttention) out.expectedAttentionLogits = expectedAttentionLogits(qPre, k, config, n, extras.expectedAttention);
     if (extras.queryWindow) {
       const win = Math.min(extras.queryWindow, n);
       const qw = new Float32Array(nH * win * d);

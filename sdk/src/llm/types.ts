@@ -39,6 +39,26 @@ export interface PrefillExtras {
   queryStats?: { skipFirst: number };
   /** Per query head, the sum over query positions of the causal attention each key receives (ObservedAttention). */
   attentionColumnSums?: boolean;
+  /**
+   * Per query head, the mean over the last min(w, S−1) post-RoPE queries (w here, at least
+   * one) of their causal softmax attention over all S keys (SnapKV: w = 64, TOVA: w = 1).
+   * Causal mask only, no sliding window, as kvpress computes it.
+   */
+  windowAttention?: number;
+  /** Per query head, ExpectedAttention's logit of every key (see `ExpectedAttentionExtra`). */
+  expectedAttention?: ExpectedAttentionExtra;
+}
+
+/**
+ * ExpectedAttention's expected logit per (query head, key): future queries ~ N(μ', Σ') with
+ * μ, Σ the pre-RoPE query mean and covariance (divided by N) over positions >= `skipFirst`,
+ * R̄ the mean RoPE rotation over positions [S, S + futurePositions), μ' = R̄μ, Σ' = R̄ΣR̄ᵀ;
+ * logit(k) = k·μ'/√d (+ ½·kᵀΣ'k/d with `covariance`). All keys, zeros when S <= skipFirst.
+ */
+export interface ExpectedAttentionExtra {
+  skipFirst: number;
+  futurePositions: number;
+  covariance: boolean;
 }
 
 export interface PrefillRequest {
@@ -61,6 +81,10 @@ export interface LayerOutputs {
   queryCov?: Float32Array;
   /** Attention column sums, [numHeads, tokens]. */
   attentionColumnSums?: Float32Array;
+  /** Mean window attention (PrefillExtras.windowAttention), [numHeads, tokens]. */
+  windowAttention?: Float32Array;
+  /** ExpectedAttention logits (PrefillExtras.expectedAttention), [numHeads, tokens]. */
+  expectedAttentionLogits?: Float32Array;
 }
 
 export interface PrefillOutputs {

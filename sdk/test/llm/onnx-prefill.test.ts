@@ -17,7 +17,8 @@ import type { PrefillExtras, PrefillOutputs } from '../../src/llm/types.js';
 
 const TOL = 1e-4;
 const S = 40; // > every preset's sliding window (16), so the window really masks.
-const EXTRAS: PrefillExtras = { queryWindow: 8, queryStats: { skipFirst: 4 }, attentionColumnSums: true };
+const SCORE_EXTRAS: PrefillExtras = { windowAttention: 8, expectedAttention: { skipFirst: 4, futurePositions: 64, covariance: true } };
+const EXTRAS: PrefillExtras = { queryWindow: 8, queryStats: { skipFirst: 4 }, attentionColumnSums: true, ...SCORE_EXTRAS };
 
 const CASES: { name: string; spec: TestModelSpec }[] = [
   { name: 'mistral GQA 4', spec: TEST_MODELS.mistralGqa4 },
@@ -60,6 +61,8 @@ function expectClose(got: PrefillOutputs, want: PrefillOutputs, extras: PrefillE
       d('queryCov', g.queryCov, w.queryCov);
     }
     if (extras.attentionColumnSums) d('attentionColumnSums', g.attentionColumnSums, w.attentionColumnSums);
+    if (extras.windowAttention) d('windowAttention', g.windowAttention, w.windowAttention);
+    if (extras.expectedAttention) d('expectedAttentionLogits', g.expectedAttentionLogits, w.expectedAttentionLogits);
   });
 }
 
@@ -88,7 +91,7 @@ describe.each(CASES)('ONNX prefill matches the float64 reference: $name', ({ nam
 
   it.each<AttentionKind>(['plain', 'gqa'])('attention %s: presents and every extra within 1e-4', async (attention) => {
     // Column sums force plain attention, so the gqa run checks the query extras only.
-    const extras: PrefillExtras = attention === 'gqa' ? { queryWindow: 8, queryStats: { skipFirst: 4 } } : EXTRAS;
+    const extras: PrefillExtras = attention === 'gqa' ? { queryWindow: 8, queryStats: { skipFirst: 4 }, ...SCORE_EXTRAS } : EXTRAS;
     const engine = await createOnnxPrefillEngine({ checkpoint, extras, attention, cacheDir: join(root, 'cache'), provider: 'cpu' });
     try {
       expect(engine.attention).toBe(attention);

@@ -31,12 +31,12 @@ const spec = TEST_MODELS.mistralGqa4;
 const config = testModelConfig(spec);
 const weights = new Map(testModelWeights(spec).map((t) => [t.name, t.data]));
 const ids = (n: number) => Array.from({ length: n }, (_, i) => (i === 0 ? 1 : 3 + ((i * 7919) % 31990)));
-const allExtras: PrefillExtras = { queryWindow: 16, queryStats: { skipFirst: 4 }, attentionColumnSums: true };
-const prefills = new Map<number, PrefillOutputs>();
-/** The reference prefill of S tokens with every extra any press needs. */
-function prefill(S: number): PrefillOutputs {
-  if (!prefills.has(S)) prefills.set(S, referenceForward(config, weights, ids(S), allExtras));
-  return prefills.get(S)!;
+const prefills = new Map<string, PrefillOutputs>();
+/** The reference prefill of S tokens with the extras the press needs. */
+function prefill(S: number, needs: PrefillExtras): PrefillOutputs {
+  const key = `${S} ${JSON.stringify(needs)}`;
+  if (!prefills.has(key)) prefills.set(key, referenceForward(config, weights, ids(S), needs));
+  return prefills.get(key)!;
 }
 
 const open: TokenBudget = { min: 0, max: 1_000_000 };
@@ -59,14 +59,14 @@ describe('press matrix', () => {
 
     it('asks the prefill only for extras the reference forward provides', () => {
       const needs = Object.keys(press.needs);
-      for (const n of needs) expect(['queryWindow', 'queryStats', 'attentionColumnSums']).toContain(n);
+      for (const n of needs) expect(['queryWindow', 'queryStats', 'attentionColumnSums', 'windowAttention', 'expectedAttention']).toContain(n);
     });
 
     it('keeps exactly int(S*(1-ratio)) tokens, the same in every layer and head, distinct and ascending', () => {
       for (const S of [10, 140, 150, 200]) {
         ratios.forEach((ratio, i) => {
           const want = expectedKept[S][i];
-          const sel = selectKeptTokens(prefill(S), press, { config, compressionRatio: ratio, budget: open });
+          const sel = selectKeptTokens(prefill(S, press.needs), press, { config, compressionRatio: ratio, budget: open });
           expect(sel.kept, `S=${S} ratio=${ratio}`).toBe(want);
           for (const layer of sel.layers) {
             expect(layer.positions.length).toBe(config.numKvHeads * want);
@@ -83,18 +83,18 @@ describe('press matrix', () => {
     it('stays inside the tier budget whatever the ratio', () => {
       const budget: TokenBudget = { min: 16, max: 32 };
       for (const ratio of ratios) {
-        const cache = applyScorerPress(prefill(200), press, { config, compressionRatio: ratio, budget });
+        const cache = applyScorerPress(prefill(200, press.needs), press, { config, compressionRatio: ratio, budget });
         const want = Math.min(Math.max(expectedKept[200][ratios.indexOf(ratio)], 16), 32);
         expect(cache.tokens).toBe(want);
         for (const layer of cache.data) expect(layer.key.length).toBe(config.numKvHeads * want * config.headDim);
       }
       // S=10, ratio 0.9 keeps 0 by kvpress' count; the clamp lifts it to the budget minimum.
-      expect(applyScorerPress(prefill(10), press, { config, compressionRatio: 0.9, budget: { min: 4, max: 8 } }).tokens).toBe(4);
-      expect(() => applyScorerPress(prefill(10), press, { config, compressionRatio: 0.5, budget: { min: 16, max: 32 } })).toThrow(/fewer than the 16/);
+      expect(applyScorerPress(prefill(10, press.needs), press, { config, compressionRatio: 0.9, budget: { min: 4, max: 8 } }).tokens).toBe(4);
+      expect(() => applyScorerPress(prefill(10, press.needs), press, { config, compressionRatio: 0.5, budget: { min: 16, max: 32 } })).toThrow(/fewer than the 16/);
     });
 
     it('keeps rows of the full cache (keys and values of the same positions)', () => {
-      const out = prefill(150);
+      const out = prefill(150, press.needs);
       const sel = selectKeptTokens(out, press, { config, compressionRatio: 0.55, budget: open });
       const cache = applyScorerPress(out, press, { config, compressionRatio: 0.55, budget: open });
       const { numKvHeads: H, headDim: D } = config;

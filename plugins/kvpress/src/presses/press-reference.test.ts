@@ -19,6 +19,13 @@ const S = 150;
 const W = 16;
 const ids = Array.from({ length: S }, (_, i) => (i === 0 ? 1 : 3 + ((i * 104729) % 31990)));
 const out: PrefillOutputs = referenceForward(config, weights, ids, { queryWindow: W, queryStats: { skipFirst: 4 }, attentionColumnSums: true });
+const withNeeds = new Map<string, PrefillOutputs>();
+/** The same prefill with the extras `press` asks for (the presses score from those; the formulas below from `out`). */
+function prefillFor(press: ScorerPress): PrefillOutputs {
+  const key = JSON.stringify(press.needs);
+  if (!withNeeds.has(key)) withNeeds.set(key, referenceForward(config, weights, ids, press.needs));
+  return withNeeds.get(key)!;
+}
 
 const unflat = (x: ArrayLike<number>, a: number, b: number, c: number): T3 =>
   Array.from({ length: a }, (_, i) => Array.from({ length: b }, (_, j) => Array.from({ length: c }, (_, k) => x[(i * b + j) * c + k])));
@@ -153,7 +160,8 @@ describe('presses equal their formula on real model outputs', () => {
     const press: ScorerPress = PRESSES[name as keyof typeof PRESSES](options);
     it.each([0, 1])('layer %i', (l) => {
       const ctx: ScoreContext = { layerIndex: l, config, tokens: S, kept: 60 };
-      const got = press.score({ ...out.layers[l], key: out.layers[l].key as Float32Array, value: out.layers[l].value as Float32Array }, ctx);
+      const own = prefillFor(press).layers[l];
+      const got = press.score({ ...own, key: own.key as Float32Array, value: own.value as Float32Array }, ctx);
       const want = reference[name](l, ctx).flat();
       expect(got.length).toBe(want.length);
       let worst = 0;
@@ -166,8 +174,10 @@ describe('presses equal their formula on real model outputs', () => {
 });
 
 describe('what each press keeps', () => {
-  const keep = (name: keyof typeof PRESSES, ratio: number, o = options, outputs = out) =>
-    selectKeptTokens(outputs, PRESSES[name](o), { config, compressionRatio: ratio, budget: { min: 0, max: 10_000 } });
+  const keep = (name: keyof typeof PRESSES, ratio: number, o = options, outputs?: PrefillOutputs) => {
+    const press = PRESSES[name](o);
+    return selectKeptTokens(outputs ?? prefillFor(press), press, { config, compressionRatio: ratio, budget: { min: 0, max: 10_000 } });
+  };
   const head = (sel: ReturnType<typeof keep>, l: number, h: number) => [...sel.layers[l].positions.subarray(h * sel.kept, (h + 1) * sel.kept)];
 
   it('knorm keeps the lowest-norm keys of each head', () => {

@@ -2,6 +2,7 @@ import { ropeInvFreq } from '../rope.js';
 import type { DecoderConfig, PrefillExtras } from '../types.js';
 import { GraphBuilder, float } from './graph-builder.js';
 import type { ElemType } from './proto.js';
+import { expectedAttentionLogits, queryMoments, rotateHalf, windowAttention, type ScoreTensors } from './score-extras.js';
 
 // One prefill graph for the whole Llama family; architectures differ only by DecoderConfig
 // values (GQA ratio, q/k/v bias, sliding window, rope scaling, tied embeddings).
@@ -11,7 +12,7 @@ import type { ElemType } from './proto.js';
 // transposed copy.
 
 /** Bumped whenever the graph this file writes changes, so cached graphs are rebuilt. */
-export const DECODER_GRAPH_VERSION = 2;
+export const DECODER_GRAPH_VERSION = 3;
 
 /** Graph element type: fp32 (CPU, exact) or fp16 (CUDA, WebGPU). */
 export type GraphDtype = 'float32' | 'float16';
@@ -61,6 +62,10 @@ export const prefillNames = {
   queryMean: (l: number) => `query_mean.${l}`,
   queryCov: (l: number) => `query_cov.${l}`,
   attentionColumnSums: (l: number) => `attention_column_sums.${l}`,
+  windowAttention: (l: number) => `window_attention.${l}`,
+  expectedAttentionLogits: (l: number) => `expected_attention_logits.${l}`,
+  /** Input, float32 [2, D], with extras.expectedAttention: R̄ as rows (cos, [-sin, sin]); see `expectedRotationFeed`. */
+  expectedRotation: 'expected_rotation',
   logits: 'logits',
 } as const;
 
@@ -85,6 +90,7 @@ export function buildDecoderGraph(config: DecoderConfig, options: DecoderGraphOp
   }
 
   const rope = d.ropeTables(x);
+  if (options.extras.expectedAttention) rope.expectedRotation = g.input(prefillNames.expectedRotation, 'float32', [2, config.headDim]);
   const mask = options.attention === 'plain' ? d.attentionMask(rope.positions) : '';
   for (let l = 0; l < config.numLayers; l++) {
     x = g.scope(`layers.${l}`, () => d.layer(l, x, rope, mask));
@@ -110,6 +116,8 @@ interface Rope {
   /** [maxPositions, D/2] tables for GroupQueryAttention. */
   cosHalf: string;
   sinHalf: string;
+  /** The expected_rotation input, when the graph has it. */
+  expectedRotation?: string;
 }
 
 /** The building blocks of one decoder layer, written once for every architecture. */
@@ -213,12 +221,8 @@ class DecoderOps {
   }
 
   /** Rotary embedding of t [S, heads, D] (HF rotate_half convention). */
-  rotary(t: string, rope: Rope): string {
-    const { g } = this;
-    const half = this.c.headDim / 2;
-    const [a, b] = g.op('Split', [t, g.int64([half, half])], { axis: -1 }, { outputs: 2 });
-    const swapped = g.op('Concat', [b, a], { axis: -1 });
-    return g.op('Add', [g.op('Mul', [t, this.ropeIn(rope.cos)]), g.op('Mul', [swapped, this.ropeIn(rope.sinSigned)])]);
+  rotary(t: string, rope: Pick<Rope, 'cos' | 'sinSigned'>): string {
+    return rotateHalf(this.g, t, this.ropeIn(rope.cos), this.ropeIn(rope.sinSigned), this.c.headDim);
   }
 
   attention(l: number, h: string, rope: Rope, mask: string): string {
@@ -232,7 +236,7 @@ class DecoderOps {
     const qHeads = g.op('Reshape', [q, g.int64([-1, c.numHeads, D])]); // [S, H, D], pre-RoPE
     this.queryExtras(l, qHeads, rope);
 
-    if (o.attention === 'gqa') return this.gqaAttention(l, q, k, v, rope);
+    if (o.attention === 'gqa') return this.gqaAttention(l, q, k, v, rope, qHeads);
 
     const qRot = this.rotary(qHeads, rope);
     const kRot = this.rotary(g.op('Reshape', [k, g.int64([-1, c.numKvHeads, D])]), rope);
@@ -240,6 +244,7 @@ class DecoderOps {
     const kT = g.op('Transpose', [kRot], { perm: [1, 0, 2] }); // [kv, S, D]
     const vT = g.op('Transpose', [vHeads], { perm: [1, 0, 2] });
     this.presents(l, kT, vT);
+    this.scoreExtras(l, qHeads, kT, rope);
 
     // Query heads h = kv * groups + j share kv head `kv`: group them as [kv, groups, S, D] and
     // let MatMul broadcast K over the group axis instead of repeating K/V in memory.
@@ -258,7 +263,7 @@ class DecoderOps {
   }
 
   /** GroupQueryAttention with fused rotary; its present_key is post-RoPE. */
-  private gqaAttention(l: number, q: string, k: string, v: string, rope: Rope): string {
+  private gqaAttention(l: number, q: string, k: string, v: string, rope: Rope, qHeads: string): string {
     const { g, c } = this;
     const D = c.headDim;
     const seq = g.op('Gather', [g.op('Shape', [q]), g.int64Scalar(0)], { axis: 0 });
@@ -281,7 +286,9 @@ class DecoderOps {
       },
       { domain: 'com.microsoft', outputs: 3 },
     );
-    this.presents(l, g.op('Squeeze', [presentK, g.int64([0])]), g.op('Squeeze', [presentV, g.int64([0])]));
+    const kT = g.op('Squeeze', [presentK, g.int64([0])]);
+    this.presents(l, kT, g.op('Squeeze', [presentV, g.int64([0])]));
+    this.scoreExtras(l, qHeads, kT, rope);
     return this.linear(g.op('Reshape', [out, g.int64([-1, c.numHeads * D])]), `model.layers.${l}.self_attn.o_proj.weight`);
   }
 
@@ -310,17 +317,24 @@ class DecoderOps {
       g.output(out, prefillNames.queryWindow(l), 'float32', [1, H, 'window', D]);
     }
     if (queryStats) {
-      // A prompt no longer than skipFirst would leave zero rows, which crashes onnxruntime's
-      // reductions; start at most at the last row (the engine returns zeros for that case).
-      const seqMinus1 = g.op('Sub', [g.op('Slice', [g.op('Shape', [qHeads]), g.int64([0]), g.int64([1])]), g.int64([1])]);
-      const start = g.op('Min', [g.int64([queryStats.skipFirst]), seqMinus1]);
-      const x = g.op('Transpose', [this.toFloat32(g.op('Slice', [qHeads, start, end, g.int64([0])]))], { perm: [1, 0, 2] }); // [H, N, D]
-      const mean = g.op('ReduceMean', [x, g.int64([1])], { keepdims: 1 }); // [H, 1, D]
-      const centred = g.op('Sub', [x, mean]);
-      const n = g.op('Cast', [g.op('Gather', [g.op('Shape', [x]), g.int64Scalar(1)], { axis: 0 })], { to: 1 });
-      const cov = g.op('Div', [g.op('MatMul', [g.op('Transpose', [centred], { perm: [0, 2, 1] }), centred]), n]);
+      const { mean, cov } = queryMoments(g, this.toFloat32(qHeads), queryStats.skipFirst);
       g.output(g.op('Reshape', [mean, g.int64([1, H, D])]), prefillNames.queryMean(l), 'float32', [1, H, D]);
       g.output(g.op('Unsqueeze', [cov, g.int64([0])]), prefillNames.queryCov(l), 'float32', [1, H, D, D]);
+    }
+  }
+
+  /** Press scoring reductions a press asked for (window attention, ExpectedAttention logits), from pre-RoPE queries and post-RoPE keys [kv, S, D]. */
+  private scoreExtras(l: number, qHeads: string, kT: string, rope: Rope): void {
+    const { g, c, o } = this;
+    const { windowAttention: window, expectedAttention } = o.extras;
+    if (!window && !expectedAttention) return;
+    const t: ScoreTensors = { queries: qHeads, keys: kT, positions: rope.positions, cos: rope.cos, sinSigned: rope.sinSigned, rotation: rope.expectedRotation };
+    const f32 = (x: string) => this.toFloat32(x);
+    const dims = [1, c.numHeads, 'sequence'];
+    if (window) g.output(g.scope('window_attention', () => windowAttention(g, c, t, window, f32)), prefillNames.windowAttention(l), 'float32', dims);
+    if (expectedAttention) {
+      const logits = g.scope('expected_attention', () => expectedAttentionLogits(g, c, t, expectedAttention, f32));
+      g.output(logits, prefillNames.expectedAttentionLogits(l), 'float32', dims);
     }
   }
 

@@ -9,6 +9,8 @@ export {
   type GraphDtype,
   type WeightBinder,
 } from './decoder-graph.js';
+export { expectedRotationFeed } from './score-extras.js';
+export { buildScoreExtrasGraph, scoreExtrasNames } from './score-extras-graph.js';
 export { GraphBuilder, float, floats, tensorAttr, bytesPerElement, type Dim, type AttrValue, type InlineTensor, type ExternalTensor, type NodeOptions } from './graph-builder.js';
 export { encodeModel, decodeModel, OnnxDataType, type ElemType, type ModelMessage } from './proto.js';
 export { ensureCachedGraph, graphCacheKey, fileFingerprints, MODEL_FILE, type CachedGraph, type GraphBuild } from './graph-cache.js';

@@ -5,6 +5,7 @@ import type { KvData } from '../../kv-cache.js';
 import { loadCheckpoint, type Checkpoint } from '../checkpoint.js';
 import type { DecoderConfig, LayerOutputs, PrefillEngine, PrefillExtras, PrefillOutputs, PrefillRequest } from '../types.js';
 import { buildDecoderGraph, DECODER_GRAPH_VERSION, prefillNames, type AttentionKind, type DecoderGraphOptions, type GraphDtype } from './decoder-graph.js';
+import { expectedRotationFeed } from './score-extras.js';
 import { ensureCachedGraph, fileFingerprints, graphCacheKey, type CachedGraph } from './graph-cache.js';
 import { smokeTestOp, type ExecutionProvider } from './providers.js';
 import { openSession, type OrtSession } from './session.js';
@@ -153,8 +154,14 @@ class Engine implements OnnxPrefillEngine {
       if (wanted.queryWindow) fetch.push(prefillNames.queryWindow(l));
       if (wanted.queryStats) fetch.push(prefillNames.queryMean(l), prefillNames.queryCov(l));
       if (wanted.attentionColumnSums) fetch.push(prefillNames.attentionColumnSums(l));
+      if (wanted.windowAttention) fetch.push(prefillNames.windowAttention(l));
+      if (wanted.expectedAttention) fetch.push(prefillNames.expectedAttentionLogits(l));
     }
-    const out = await v.session.run({ [prefillNames.inputIds]: new ort.Tensor('int64', feed, [1, S]) }, fetch);
+    const feeds: Record<string, ort.Tensor> = { [prefillNames.inputIds]: new ort.Tensor('int64', feed, [1, S]) };
+    // The graph declares the rotation input whenever it computes the logits, asked for or not.
+    const expected = v.extras.expectedAttention;
+    if (expected) feeds[prefillNames.expectedRotation] = new ort.Tensor('float32', expectedRotationFeed(this.config, S, expected.futurePositions), [2, this.config.headDim]);
+    const out = await v.session.run(feeds, fetch);
     throwIfAborted(request.signal);
 
     const { numHeads: H, headDim: D } = this.config;
@@ -175,6 +182,12 @@ class Engine implements OnnxPrefillEngine {
         layer.queryCov = empty ? new Float32Array(H * D * D) : (out[prefillNames.queryCov(l)].data as Float32Array);
       }
       if (wanted.attentionColumnSums) layer.attentionColumnSums = out[prefillNames.attentionColumnSums(l)].data as Float32Array;
+      if (wanted.windowAttention) layer.windowAttention = out[prefillNames.windowAttention(l)].data as Float32Array;
+      if (wanted.expectedAttention) {
+        // As for queryStats: no position after skipFirst gives zeros, as the reference forward does.
+        const empty = S <= wanted.expectedAttention.skipFirst;
+        layer.expectedAttentionLogits = empty ? new Float32Array(H * S) : (out[prefillNames.expectedAttentionLogits(l)].data as Float32Array);
+      }
       layers.push(layer);
     }
     return { tokens: S, layers };
@@ -240,6 +253,18 @@ function normaliseExtras(e: PrefillExtras): PrefillExtras {
     out.queryStats = { skipFirst: e.queryStats.skipFirst };
   }
   if (e.attentionColumnSums) out.attentionColumnSums = true;
+  if (e.windowAttention !== undefined) {
+    if (!Number.isInteger(e.windowAttention) || e.windowAttention < 1) throw new BadRequestError(`extras.windowAttention must be a positive integer, got ${e.windowAttention}`);
+    out.windowAttention = e.windowAttention;
+  }
+  if (e.expectedAttention) {
+    const { skipFirst, futurePositions, covariance } = e.expectedAttention;
+    if (!Number.isInteger(skipFirst) || skipFirst < 0) throw new BadRequestError(`extras.expectedAttention.skipFirst must be a non-negative integer, got ${skipFirst}`);
+    if (!Number.isInteger(futurePositions) || futurePositions < 1) {
+      throw new BadRequestError(`extras.expectedAttention.futurePositions must be a positive integer, got ${futurePositions}`);
+    }
+    out.expectedAttention = { skipFirst, futurePositions, covariance: covariance === true };
+  }
   return out;
 }
 
@@ -248,6 +273,9 @@ function covers(have: PrefillExtras, want: PrefillExtras): boolean {
   if (want.queryWindow && (have.queryWindow ?? 0) < want.queryWindow) return false;
   if (want.queryStats && have.queryStats?.skipFirst !== want.queryStats.skipFirst) return false;
   if (want.attentionColumnSums && !have.attentionColumnSums) return false;
+  // The mean over a different window is a different number: only the same window answers.
+  if (want.windowAttention && have.windowAttention !== want.windowAttention) return false;
+  if (want.expectedAttention && JSON.stringify(have.expectedAttention) !== JSON.stringify(want.expectedAttention)) return false;
   return true;
 }
 
