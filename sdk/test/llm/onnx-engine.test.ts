@@ -128,10 +128,12 @@ describe('providers', () => {
     await writeTestModel(dir, { ...TEST_MODELS.mistralGqa4, dtype: 'F16' });
     const ck = await loadCheckpoint(dir);
     const ref = await ReferencePrefillEngine.fromCheckpoint(ck);
-    const want = await ref.prefill({ inputIds: input });
+    // GPU sessions are fp16: the press extras are computed in float32 from fp16 queries and keys.
+    const extras = { windowAttention: 4, expectedAttention: { skipFirst: 4, futurePositions: 32, covariance: true } };
+    const want = await ref.prefill({ inputIds: input, extras });
     for (const attention of ['plain', 'gqa'] as const) {
-      const engine = await createOnnxPrefillEngine({ checkpoint: ck, cacheDir: join(root, 'cache-f16'), dtype: 'float16', attention });
-      const got = await engine.prefill({ inputIds: input });
+      const engine = await createOnnxPrefillEngine({ checkpoint: ck, cacheDir: join(root, 'cache-f16'), dtype: 'float16', attention, extras });
+      const got = await engine.prefill({ inputIds: input, extras });
       await engine.close();
       const built = JSON.parse(await readFile(join(engine.graph.dir, 'build.json'), 'utf8')) as { convertedBytes: number; referencedBytes: number };
       expect(built.referencedBytes).toBeGreaterThan(8_000_000);
@@ -141,6 +143,9 @@ describe('providers', () => {
         // fp16 activations: about 3 decimal digits.
         expect(maxAbsDiff(halfToFloat32(got.layers[l].key as Uint16Array), want.layers[l].key as Float32Array)).toBeLessThan(0.05);
         expect(maxAbsDiff(halfToFloat32(got.layers[l].value as Uint16Array), want.layers[l].value as Float32Array)).toBeLessThan(0.05);
+        expect(maxAbsDiff(got.layers[l].windowAttention!, want.layers[l].windowAttention!)).toBeLessThan(0.01);
+        const logits = want.layers[l].expectedAttentionLogits!;
+        expect(maxAbsDiff(got.layers[l].expectedAttentionLogits!, logits)).toBeLessThan(0.01 * Math.max(...logits.map(Math.abs)));
       }
     }
   });
@@ -206,6 +211,38 @@ describe('requests', () => {
 
       const stats = await engine.prefill({ inputIds: input.slice(0, 3), extras: { queryStats: { skipFirst: 4 } } });
       expect(Array.from(stats.layers[0].queryMean!).every((v) => v === 0)).toBe(true);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('answers window attention only from a graph of the same window, and ExpectedAttention variants, within 1e-4', async () => {
+    const expected = { skipFirst: 4, futurePositions: 32, covariance: true };
+    const engine = await createOnnxPrefillEngine({ checkpoint, cacheDir: join(root, 'cache-score'), attention: 'plain', extras: { windowAttention: 8, expectedAttention: expected } });
+    const ref = await ReferencePrefillEngine.fromCheckpoint(checkpoint);
+    try {
+      const cases = [
+        { inputIds: input, extras: { windowAttention: 8, expectedAttention: expected } },
+        { inputIds: input, extras: { windowAttention: 1 } }, // a narrower window is another number: a variant
+        { inputIds: input.slice(0, 6), extras: { windowAttention: 8 } }, // window wider than the prompt: S-1 queries
+        { inputIds: input, extras: { expectedAttention: { ...expected, covariance: false } } },
+      ];
+      for (const request of cases) {
+        const got = await engine.prefill(request);
+        const want = await ref.prefill(request);
+        for (let l = 0; l < want.layers.length; l++) {
+          if (request.extras.windowAttention) expect(maxAbsDiff(got.layers[l].windowAttention!, want.layers[l].windowAttention!)).toBeLessThanOrEqual(1e-4);
+          if (request.extras.expectedAttention) expect(maxAbsDiff(got.layers[l].expectedAttentionLogits!, want.layers[l].expectedAttentionLogits!)).toBeLessThanOrEqual(1e-4);
+        }
+      }
+      const tova = (await engine.prefill(cases[1])).layers[0].windowAttention!;
+      const snap = (await engine.prefill(cases[0])).layers[0].windowAttention!;
+      expect(maxAbsDiff(tova, snap)).toBeGreaterThan(1e-3);
+      // No position after skipFirst: zeros, as the reference.
+      const short = await engine.prefill({ inputIds: input.slice(0, 3), extras: { expectedAttention: expected } });
+      expect(Array.from(short.layers[1].expectedAttentionLogits!).every((v) => v === 0)).toBe(true);
+      await expect(engine.prefill({ inputIds: input, extras: { windowAttention: 0 } })).rejects.toThrow(/extras.windowAttention must be a positive integer, got 0/);
+      await expect(engine.prefill({ inputIds: input, extras: { expectedAttention: { ...expected, futurePositions: 0 } } })).rejects.toThrow(/futurePositions must be a positive integer/);
     } finally {
       await engine.close();
     }

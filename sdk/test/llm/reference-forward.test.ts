@@ -118,6 +118,52 @@ describe('reference forward', () => {
     }
   });
 
+  it('window attention over all but the first query is the column sums without query 0, over S-1', async () => {
+    const { config, weights } = await model('gqa', TEST_MODELS.mistralGqa4);
+    const { numHeads: nH } = config;
+    const n = 30;
+    const out = referenceForward(config, weights, ids(n), { windowAttention: 64, attentionColumnSums: true });
+    for (const layer of out.layers) {
+      // Query 0 sees only key 0; a window wider than n is cut to n-1 queries.
+      for (let h = 0; h < nH; h++) {
+        for (let s = 0; s < n; s++) {
+          const want = (layer.attentionColumnSums![h * n + s] - (s === 0 ? 1 : 0)) / (n - 1);
+          expect(Math.abs(layer.windowAttention![h * n + s] - want)).toBeLessThan(1e-6);
+        }
+      }
+    }
+    // Window 1 (TOVA): a distribution over the keys of the last query.
+    const last = referenceForward(config, weights, ids(n), { windowAttention: 1 }).layers[1].windowAttention!;
+    for (let h = 0; h < nH; h++) expect(last.subarray(h * n, (h + 1) * n).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(Math.max(...last)).toBeLessThan(1);
+  });
+
+  it('expected-attention logits of one query position and one future position are keys against that query rotated to position S', async () => {
+    const { config, weights } = await model('gqa', TEST_MODELS.mistralGqa4);
+    const { numHeads: nH, numKvHeads: nKv, headDim: d } = config;
+    const n = 20;
+    const one = { skipFirst: n - 1, futurePositions: 1 };
+    const out = referenceForward(config, weights, ids(n), { queryWindow: 1, expectedAttention: { ...one, covariance: true } });
+    const noCov = referenceForward(config, weights, ids(n), { expectedAttention: { ...one, covariance: false } });
+    for (const [l, layer] of out.layers.entries()) {
+      // One position: Σ = 0, so the covariance term vanishes.
+      expect(maxDiff(layer.expectedAttentionLogits!, noCov.layers[l].expectedAttentionLogits!)).toBeLessThan(1e-9);
+      // The last query, post-RoPE at n-1, moved one position on: R̄ for [n, n+1) is the rotation at n.
+      const q = rerotateKeys(layer.queryWindow!, nH, [n - 1], [n], ropeInvFreq(config));
+      for (let h = 0; h < nH; h++) {
+        const g = Math.floor(h / (nH / nKv));
+        for (let s = 0; s < n; s += 3) {
+          let dot = 0;
+          for (let i = 0; i < d; i++) dot += (layer.key as Float32Array)[(g * n + s) * d + i] * q[h * d + i];
+          expect(layer.expectedAttentionLogits![h * n + s]).toBeCloseTo(dot / Math.sqrt(d), 5);
+        }
+      }
+    }
+    // No position after skipFirst: zeros.
+    const short = referenceForward(config, weights, ids(4), { expectedAttention: { skipFirst: 4, futurePositions: 8, covariance: true } });
+    expect(Math.max(...short.layers[0].expectedAttentionLogits!.map(Math.abs))).toBe(0);
+  });
+
   it('rejects ids outside the vocabulary', async () => {
     const { config, weights } = await model('gqa', TEST_MODELS.mistralGqa4);
     expect(() => referenceForward(config, weights, [1, 32000])).toThrow(/token id 32000 at position 1 is outside the vocabulary/);
