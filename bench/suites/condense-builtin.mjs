@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadConfig, startBackend } from '../../core/dist/index.js';
 import { silentLogger } from '../../sdk/dist/index.js';
 
-const PRESSES = ['knorm', 'streaming-llm', 'keydiff', 'tova', 'snapkv'];
+const PRESSES = ['knorm', 'streaming-llm', 'keydiff', 'tova', 'snapkv', 'expected-attention'];
 const RUNS = 5;
 
 function context(chars, seed) {
