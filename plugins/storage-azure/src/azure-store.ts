@@ -12,6 +12,7 @@ import {
   type Logger,
   type PutRequest,
   type StoredArtifact,
+  throwIfAborted,
 } from '@neural-condense/sdk';
 
 const NAME = 'azure';
@@ -118,7 +119,7 @@ export class AzureBlobStore implements ArtifactStore {
       // Uncommitted blocks are invisible to readers; deleting drops them now instead of
       // after Azure's 7-day garbage collection.
       await blob.deleteIfExists().catch(() => {});
-      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new StoreError(NAME, `upload of ${key} aborted`);
+      throwIfAborted(signal);
       if (err instanceof StoreError) throw err;
       throw new StoreError(NAME, `uploading ${blob.name} failed: ${describe(err)}`, err);
     } finally {

@@ -13,6 +13,7 @@ import {
   type Logger,
   type PutRequest,
   type StoredArtifact,
+  throwIfAborted,
 } from '@neural-condense/sdk';
 
 const NAME = 'gcs';
@@ -98,7 +99,7 @@ export class GcsStore implements ArtifactStore {
       await pipeline(Readable.from(exactSize(body, size, NAME)), upload, ...(signal ? [{ signal }] : []));
     } catch (err) {
       if (sessionUri) await this.cancelSession(sessionUri);
-      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new StoreError(NAME, `upload of ${key} aborted`);
+      throwIfAborted(signal);
       if (err instanceof StoreError) throw err;
       throw new StoreError(NAME, `uploading gs://${this.bucket.name}/${file.name} failed: ${describe(err)}`, err);
     }

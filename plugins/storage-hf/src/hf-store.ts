@@ -11,6 +11,7 @@ import {
   type Logger,
   type PutRequest,
   type StoredArtifact,
+  throwIfAborted,
 } from '@neural-condense/sdk';
 import { CommitBudget, describeSustainableRate } from './commit-budget.js';
 import { spoolToDisk } from './spool.js';
@@ -211,7 +212,7 @@ export class HfStore implements ArtifactStore {
   }
 
   private failure(err: unknown, signal: AbortSignal | undefined, what: string): Error {
-    if (signal?.aborted) return signal.reason instanceof Error ? signal.reason : new StoreError(NAME, `${what} aborted`);
+    throwIfAborted(signal); // an abort surfaces as its reason, as in every store
     if (err instanceof StoreError) return err;
     const code = status(err);
     const hint = code === 429 ? ' (the Hub rate-limited this repo beyond maxRetryWaitMs; add repos or lower the request rate)' : code === 401 || code === 403 ? ' (check HF_TOKEN has write access)' : '';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
-import { StoreError, type ArtifactEntry, type ArtifactStore, type PutRequest, type ReadableArtifact, type StoredArtifact } from '@neural-condense/sdk';
+import { StoreError, type ArtifactEntry, type ArtifactStore, type PutRequest, type ReadableArtifact, type StoredArtifact, throwIfAborted } from '@neural-condense/sdk';
 
 /** Keys this store accepts: a plain file name ending in .npy (no path separators, no dot-files). */
 const KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]*\.npy$/;
@@ -62,7 +62,7 @@ export class LocalStore implements ArtifactStore {
       await rename(tmp, join(this.options.dir, key));
     } catch (err) {
       await unlink(tmp).catch(() => {});
-      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new StoreError(this.name, 'upload aborted');
+      throwIfAborted(signal);
       throw new StoreError(this.name, `writing ${key} failed: ${(err as Error).message}`, err);
     }
     return { key, url: this.url(key), size };
