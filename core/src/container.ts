@@ -21,13 +21,35 @@ import { createProgressReporter } from './progress.js';
 import { startTtlGc } from './store/ttl-gc.js';
 
 /** Loads the configured store plugin and creates the store (not yet initialised). */
-export async function createStore(loaded: LoadedConfig, context: (name: string) => PluginContext): Promise<ArtifactStore> {
+export async function createStore(loaded: LoadedConfig, options: RuntimeOptions): Promise<ArtifactStore> {
   const ref = await loadPlugin(loaded.config.store.plugin, 'store', loaded.config.store.options, {
     baseDir: loaded.baseDir,
     source: loaded.source,
     configPath: 'store',
   });
-  return ref.plugin.create(ref.options, context(ref.plugin.name));
+  return ref.plugin.create(ref.options, pluginServices(loaded, options).context(ref.plugin.name));
+}
+
+/** The backend's own URL when no server runs yet (one-shot commands): `backend.publicUrl`, else loopback. */
+export function configuredHostUrl(loaded: LoadedConfig): string {
+  return loaded.config.backend.publicUrl ?? `http://127.0.0.1:${loaded.config.backend.port}`;
+}
+
+/** The services a plugin's `create` receives, for one config; `context(name)` adds a named logger. */
+function pluginServices(loaded: LoadedConfig, options: RuntimeOptions) {
+  const { tier } = loaded;
+  const clock = options.clock ?? systemClock;
+  const progress = options.progress ?? createProgressReporter(options.logger);
+  const tierPolicy: TierPolicy = { tier, budget: () => ({ min: tier.minCondensedTokens, max: tier.maxCondensedTokens }) };
+  const context = (name: string): PluginContext => ({
+    logger: options.logger.child({ plugin: name }),
+    clock,
+    progress,
+    tierPolicy,
+    cacheDir: loaded.cacheDir,
+    hostUrl: options.hostUrl,
+  });
+  return { clock, progress, tierPolicy, context };
 }
 
 /** Token for the request pipeline (core-only; plugins never see it). */
@@ -62,28 +84,19 @@ export interface Runtime {
 export async function createRuntime(loaded: LoadedConfig, options: RuntimeOptions): Promise<Runtime> {
   const { config, tier } = loaded;
   const logger = options.logger;
-  const clock = options.clock ?? systemClock;
-  const progress = options.progress ?? createProgressReporter(logger);
+  const services = pluginServices(loaded, { ...options, progress: options.progress ?? createProgressReporter(logger) });
+  const { clock, progress, tierPolicy, context } = services;
   const container = rootContainer.createChildContainer();
-  const tierPolicy: TierPolicy = { tier, budget: () => ({ min: tier.minCondensedTokens, max: tier.maxCondensedTokens }) };
   container.register(Tokens.Logger, { useValue: logger });
   container.register(Tokens.Clock, { useValue: clock });
   container.register(Tokens.Progress, { useValue: progress });
   container.register(Tokens.TierPolicy, { useValue: tierPolicy });
 
   await mkdir(loaded.cacheDir, { recursive: true });
-  const context = (name: string): PluginContext => ({
-    logger: logger.child({ plugin: name }),
-    clock,
-    progress,
-    tierPolicy,
-    cacheDir: loaded.cacheDir,
-    hostUrl: options.hostUrl,
-  });
   const where = { baseDir: loaded.baseDir, source: loaded.source };
 
   const compressorRef = await loadPlugin(config.compressor.plugin, 'compressor', config.compressor.options, { ...where, configPath: 'compressor' });
-  const store = options.store ?? (await createStore(loaded, context));
+  const store = options.store ?? (await createStore(loaded, { ...options, clock, progress }));
   await store.init?.();
   const compressor = await compressorRef.plugin.create(compressorRef.options, context(compressorRef.plugin.name));
   logger.info({ compressor: compressor.name, store: store.name, tier: tier.name }, 'initialising plugins');

@@ -1,7 +1,7 @@
 /** @neural-condense/core: config, plugin loading, the condense pipeline, the backend and the miner. */
 export * from './config/index.js';
 export { loadPlugin, type LoadedPlugin } from './plugins/load-plugin.js';
-export { createRuntime, createStore, CondenseServiceToken, type Runtime, type RuntimeOptions } from './container.js';
+export { createRuntime, createStore, configuredHostUrl, CondenseServiceToken, type Runtime, type RuntimeOptions } from './container.js';
 export { CondensePipeline, type CondensePipelineDeps } from './pipeline/condense-pipeline.js';
 export { JobQueue, QueueFullError } from './pipeline/job-queue.js';
 export type { CondenseService, CondenseInput, CondenseOptions, CondenseOutput } from './pipeline/types.js';

@@ -2,7 +2,7 @@
 // and the backend answering then shutting down on SIGTERM.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +79,23 @@ describe('condense CLI', () => {
     const loaded = await numpyLoad(out, [[0, 1, 0, 0, 0, 0]]);
     expect(loaded.shape).toEqual([1, 2, 1, 1, 200, 16]);
     expect(loaded.elements[0]).toBe((('A'.charCodeAt(0) + 1) % 32) / 4);
+  });
+
+  it('store gc deletes artifacts older than the TTL and keeps fresh ones', async () => {
+    const { dir, file } = await tempConfig((d) => `cacheDir: ${join(d, 'cache')}\nartifacts: { ttlSeconds: 3600 }\n`);
+    const artifacts = join(dir, 'cache', 'artifacts');
+    await mkdir(artifacts, { recursive: true });
+    const old = join(artifacts, `${'a'.repeat(32)}.npy`);
+    const fresh = join(artifacts, `${'b'.repeat(32)}.npy`);
+    await writeFile(old, 'x');
+    await writeFile(fresh, 'y');
+    const twoHoursAgo = new Date(Date.now() - 7_200_000);
+    await utimes(old, twoHoursAgo, twoHoursAgo);
+    const res = await condense(['store', 'gc', '--config', file]);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout)).toEqual({ store: 'local', scanned: 2, deleted: 1, failed: 0 });
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
   });
 
   it('backend serves /condense and exits 0 on SIGTERM', async () => {

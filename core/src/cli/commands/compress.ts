@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
-import { createRuntime } from '../../container.js';
+import { configuredHostUrl, createRuntime } from '../../container.js';
 import { FileOutputStore } from '../../store/file-output-store.js';
 import { runCommand } from '../run-command.js';
 import { ALGORITHMS, loadWithFlags, withConfigOptions, type ConfigArgs } from '../shared-options.js';
@@ -33,7 +33,7 @@ export const compressCommand: CommandModule<object, CompressArgs> = {
       const context = argv['context-file'] ? await readFile(argv['context-file'], 'utf8') : await readStdin();
       const runtime = await createRuntime(loaded, {
         logger,
-        hostUrl: loaded.config.backend.publicUrl ?? `http://127.0.0.1:${loaded.config.backend.port}`,
+        hostUrl: configuredHostUrl(loaded),
         store: argv.out ? new FileOutputStore(argv.out) : undefined,
       });
       try {

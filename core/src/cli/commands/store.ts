@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { systemClock } from '@neural-condense/sdk';
-import { createStore } from '../../container.js';
-import { createProgressReporter } from '../../progress.js';
+import { configuredHostUrl, createStore } from '../../container.js';
 import { collectExpired } from '../../store/ttl-gc.js';
 import { runCommand } from '../run-command.js';
 import { loadWithFlags, withConfigOptions, type ConfigArgs } from '../shared-options.js';
@@ -22,15 +21,7 @@ export const storeCommand: CommandModule<object, object> = {
       handler: (argv) =>
         runCommand(async () => {
           const { loaded, logger } = await loadWithFlags(argv, { 'artifacts.ttlSeconds': argv['ttl-seconds'] });
-          const progress = createProgressReporter(logger);
-          const store = await createStore(loaded, (name) => ({
-            logger: logger.child({ plugin: name }),
-            clock: systemClock,
-            progress,
-            tierPolicy: { tier: loaded.tier, budget: () => ({ min: loaded.tier.minCondensedTokens, max: loaded.tier.maxCondensedTokens }) },
-            cacheDir: loaded.cacheDir,
-            hostUrl: loaded.config.backend.publicUrl ?? `http://127.0.0.1:${loaded.config.backend.port}`,
-          }));
+          const store = await createStore(loaded, { logger, hostUrl: configuredHostUrl(loaded) });
           await store.init?.();
           const result = await collectExpired(store, loaded.config.artifacts.ttlSeconds * 1000, systemClock, logger);
           await store.close?.();
