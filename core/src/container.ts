@@ -19,6 +19,7 @@ import { JobQueue } from './pipeline/job-queue.js';
 import type { CondenseService } from './pipeline/types.js';
 import { createProgressReporter } from './progress.js';
 import { startTtlGc } from './store/ttl-gc.js';
+import { queueDepth } from './metrics.js';
 
 /** Loads the configured store plugin and creates the store (not yet initialised). */
 export async function createStore(loaded: LoadedConfig, options: RuntimeOptions): Promise<ArtifactStore> {
@@ -104,7 +105,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   container.register(Tokens.ArtifactStore, { useValue: store });
   container.register(Tokens.Compressor, { useValue: compressor });
 
-  const queue = new JobQueue(config.backend.maxQueue);
+  const queue = new JobQueue(config.backend.maxQueue, (depth) => queueDepth.set(depth));
   const condense = new CondensePipeline({
     compressor: container.resolve<Compressor>(Tokens.Compressor),
     store: container.resolve<ArtifactStore>(Tokens.ArtifactStore),

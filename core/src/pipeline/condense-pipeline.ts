@@ -14,7 +14,7 @@ import {
   type NpyDtype,
   type TierSpec,
 } from '@neural-condense/sdk';
-import { condenseDuration, condenseRequests, queueDepth } from '../metrics.js';
+import { condenseDuration, condenseRequests } from '../metrics.js';
 import { deadlineSignal } from './deadline.js';
 import type { JobQueue } from './job-queue.js';
 import type { CondenseInput, CondenseOptions, CondenseOutput, CondenseService } from './types.js';
@@ -61,11 +61,9 @@ export class CondensePipeline implements CondenseService {
       const deadline = options.deadline ?? started + tier.timeoutMs;
       const { signal, dispose } = deadlineSignal(deadline, started, options.signal);
       try {
-        queueDepth.set(queue.depth + 1);
         let queuedMs = 0;
         const result = await queue.run(async () => {
           queuedMs = clock.now() - started;
-          queueDepth.set(queue.depth);
           return compressor.compress({
             id,
             context: input.context,
@@ -76,7 +74,6 @@ export class CondensePipeline implements CondenseService {
             signal,
           });
         }, signal);
-        queueDepth.set(queue.depth);
         const compressedAt = clock.now();
         throwIfAborted(signal);
         const output = await this.deliver(result, input.targetModel, signal);
@@ -96,7 +93,6 @@ export class CondensePipeline implements CondenseService {
         return output;
       } finally {
         dispose();
-        queueDepth.set(queue.depth);
       }
     } catch (err) {
       const code = (err as { code?: string }).code ?? 'internal';

@@ -27,6 +27,21 @@ describe('JobQueue', () => {
     expect(q.depth).toBe(0);
   });
 
+  it('reports every depth change', async () => {
+    const depths: number[] = [];
+    const q = new JobQueue(5, (d) => depths.push(d));
+    const g = gate();
+    const a = q.run(() => g.opened);
+    const controller = new AbortController();
+    const b = q.run(async () => 'b', controller.signal);
+    const c = q.run(async () => 'c');
+    controller.abort(new DeadlineExceededError('late'));
+    await expect(b).rejects.toThrow('late');
+    g.open();
+    await Promise.all([a, c]);
+    expect(depths).toEqual([1, 2, 3, 2, 1, 0]);
+  });
+
   it('refuses a job when maxWaiting jobs already wait', async () => {
     const q = new JobQueue(1);
     const g = gate();

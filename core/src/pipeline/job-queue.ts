@@ -23,7 +23,11 @@ export class JobQueue {
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => {};
 
-  constructor(private readonly maxWaiting: number) {}
+  /** `onDepth` hears every change of `depth` (the Prometheus gauge in production). */
+  constructor(
+    private readonly maxWaiting: number,
+    private readonly onDepth: (depth: number) => void = () => {},
+  ) {}
 
   /** Jobs running plus waiting. */
   get depth(): number {
@@ -56,6 +60,7 @@ export class JobQueue {
   private begin(): void {
     if (!this.running) this.idle = new Promise((r) => (this.markIdle = r));
     this.running = true;
+    this.onDepth(this.depth);
   }
 
   private wait(signal?: AbortSignal): Promise<void> {
@@ -63,6 +68,7 @@ export class JobQueue {
       const onAbort = () => {
         const i = this.waiting.indexOf(entry);
         if (i >= 0) this.waiting.splice(i, 1);
+        this.onDepth(this.depth);
         try {
           throwIfAborted(signal);
         } catch (err) {
@@ -78,16 +84,19 @@ export class JobQueue {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiting.push(entry);
+      this.onDepth(this.depth);
     });
   }
 
   private next(): void {
     const nextJob = this.waiting.shift();
     if (nextJob) {
+      this.onDepth(this.depth);
       nextJob.start();
       return;
     }
     this.running = false;
+    this.onDepth(this.depth);
     this.markIdle();
   }
 }
