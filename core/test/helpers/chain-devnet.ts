@@ -1,4 +1,3 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
@@ -23,11 +22,3 @@ export function connectClient(devnet: DevnetServer, options: Partial<ChainClient
   return ChainClient.connect({ endpoint: devnet.url, callTimeoutMs: 2_000, minReconnectDelayMs: 20, maxReconnectDelayMs: 200, logger: silentLogger, ...options });
 }
 
-/** A free TCP port on 127.0.0.1 (for configs whose port must be 1..65535). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

@@ -14,9 +14,9 @@ import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import { silentLogger } from '@neural-condense/sdk';
 import { ChainClient } from '../../src/miner/chain/chain-client.js';
-import { freePort } from '../helpers/chain-devnet.js';
 import { signRequest } from '../helpers/dendrite-signer.js';
 import { numpyLoad } from '../helpers/python.js';
+import { freeLoopbackPort } from '@neural-condense/sdk/testing';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -74,7 +74,7 @@ beforeAll(async () => {
   const started = await start(['devnet', '--port', '0', '--block-time', '0', '--neuron', '//Alice:20000', '--neuron', `${minerKey.address}:0`], /condense devnet: (ws:\/\/\S+)/);
   devnet = started.child;
   endpoint = started.match[1]!;
-  axonPort = await freePort();
+  axonPort = await freeLoopbackPort();
 }, 180_000);
 
 afterAll(async () => {

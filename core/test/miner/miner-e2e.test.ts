@@ -14,10 +14,11 @@ import { loadConfig } from '../../src/config/index.js';
 import { runMiner, type RunningMiner } from '../../src/miner/run-miner.js';
 import { NotRegisteredError } from '../../src/miner/chain/errors.js';
 import type { DevnetServer } from '../../src/miner/devnet/devnet-server.js';
-import { freePort, startDevnet } from '../helpers/chain-devnet.js';
+import { startDevnet } from '../helpers/chain-devnet.js';
 import { TEST_COMPRESSOR, makeContext } from '../helpers/backend.js';
 import { signRequest } from '../helpers/dendrite-signer.js';
 import { numpyLoad } from '../helpers/python.js';
+import { freeLoopbackPort } from '@neural-condense/sdk/testing';
 
 const NETUID = 47;
 const MODEL = 'mistralai/Mistral-7B-Instruct-v0.2';
@@ -42,7 +43,7 @@ async function writeConfig(walletName: string): Promise<string> {
         netuid: NETUID,
         subtensor: { network: 'local', chainEndpoint: devnet.url, callTimeoutMs: 5_000 },
         wallet: { path: join(dir, 'wallets'), name: walletName, hotkey: 'default' },
-        axon: { host: '127.0.0.1', port: await freePort(), externalIp: '203.0.113.9', externalPort: 8091 },
+        axon: { host: '127.0.0.1', port: await freeLoopbackPort(), externalIp: '203.0.113.9', externalPort: 8091 },
       },
     }),
   );

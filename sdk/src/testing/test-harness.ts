@@ -62,6 +62,18 @@ export async function startLoopbackServer(handler: RequestListener, port = 0): P
   };
 }
 
+/** A free TCP port on 127.0.0.1, for servers that must be given a port up front (child processes, configs that refuse 0). */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** Reads a whole request body (stand-ins of cloud APIs in tests). */
 export async function readRequestBody(req: IncomingMessage): Promise<Buffer> {
   const parts: Buffer[] = [];

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeLoopbackPort } from '@neural-condense/sdk/testing';
 
 /** Azurite's well-known development account (public, documented by Microsoft). */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -20,16 +20,6 @@ export interface Azurite {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function spawnAzurite(port: number, location: string): Promise<ChildProcess> {
   const main = createRequire(import.meta.url).resolve('azurite/dist/src/blob/main.js');
@@ -60,7 +50,7 @@ async function kill(child: ChildProcess): Promise<void> {
 /** Starts `azurite-blob` as a child process with a temp data dir; resolves once it listens. */
 export async function startAzurite(): Promise<Azurite> {
   const location = await mkdtemp(join(tmpdir(), 'azurite-'));
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   let child = await spawnAzurite(port, location);
   const endpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   return {
